@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layering (each arrow points one way; only the first two layers see C):
+//   CMPI, CBLAS, CZlib (system libraries + shims)
+//     -> MPI, Tensors, Gzip, SystemIO (safe wrappers), Randomness
+//     -> VAE (model, loss, optimizer), Dataset (IDX, sampler)
+//     -> Training (data-parallel loop, metrics, checkpoints, images)
+//     -> vae-dist (the command line)
+let package = Package(
+    name: "vae-dist",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vae-dist", targets: ["vae-dist"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "MPI", dependencies: ["CMPI", "Tensors"]),
+        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .target(name: "SystemIO"),
+        .target(name: "Randomness", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
+
+        .target(name: "VAE", dependencies: [
+            "Tensors", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness"]),
+        .target(name: "Training", dependencies: [
+            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "vae-dist", dependencies: [
+            "Training", "MPI", "VAE", "Dataset", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Gzip"]),
+    ]
+)

@@ -1,0 +1,114 @@
+import CMPI
+import Tensors
+
+/// A group of ranks that run collectives together (the world, for vae-dist).
+///
+/// Every collective is called by every rank in the same order; the methods
+/// mirror MPI's and throw an ``MPIError`` naming the call on failure.
+public struct Communicator: @unchecked Sendable {
+    let handle: MPI_Comm
+    public let rank: Int
+    public let size: Int
+
+    init(handle: MPI_Comm) throws(MPIError) {
+        self.handle = handle
+        var rank: Int32 = 0
+        var size: Int32 = 0
+        try mpi("MPI_Comm_rank") { MPI_Comm_rank(handle, &rank) }
+        try mpi("MPI_Comm_size") { MPI_Comm_size(handle, &size) }
+        self.rank = Int(rank)
+        self.size = Int(size)
+    }
+
+    public var isRoot: Bool { rank == 0 }
+
+    public func barrier() throws(MPIError) {
+        try mpi("MPI_Barrier") { MPI_Barrier(handle) }
+    }
+
+    /// Replaces `values` on every rank with the element-wise reduction over all ranks.
+    public func allreduce<T: MPIScalar>(_ values: inout [T], _ operation: ReductionOperation = .sum) throws(MPIError) {
+        let count = Int32(values.count)
+        try mpi("MPI_Allreduce") {
+            values.withUnsafeMutableBufferPointer { buffer in
+                MPI_Allreduce(vae_mpi_in_place(), buffer.baseAddress, count, T.datatype.handle, operation.handle, handle)
+            }
+        }
+    }
+
+    /// In-place reduction of a view of a ``FloatBuffer``: the gradient allreduce.
+    public func allreduce(_ vector: Vector, _ operation: ReductionOperation = .sum) throws(MPIError) {
+        try mpi("MPI_Allreduce") {
+            MPI_Allreduce(vae_mpi_in_place(), vector.buffer.base + vector.offset, Int32(vector.count),
+                          Float.datatype.handle, operation.handle, handle)
+        }
+    }
+
+    /// One value reduced over all ranks.
+    public func allreduce<T: MPIScalar>(_ value: T, _ operation: ReductionOperation = .sum) throws(MPIError) -> T {
+        var values = [value]
+        try allreduce(&values, operation)
+        return values[0]
+    }
+
+    /// Copies `root`'s `values` to every rank. Every rank must pass an array of
+    /// the same length.
+    public func broadcast<T: MPIScalar>(_ values: inout [T], root: Int = 0) throws(MPIError) {
+        precondition(root >= 0 && root < size, "broadcast root \(root) outside 0..<\(size)")
+        let count = Int32(values.count)
+        try mpi("MPI_Bcast") {
+            values.withUnsafeMutableBufferPointer { buffer in
+                MPI_Bcast(buffer.baseAddress, count, T.datatype.handle, Int32(root), handle)
+            }
+        }
+    }
+
+    /// Copies `root`'s view to the same view on every rank: the initial parameters.
+    public func broadcast(_ vector: Vector, root: Int = 0) throws(MPIError) {
+        precondition(root >= 0 && root < size, "broadcast root \(root) outside 0..<\(size)")
+        try mpi("MPI_Bcast") {
+            MPI_Bcast(vector.buffer.base + vector.offset, Int32(vector.count), Float.datatype.handle, Int32(root), handle)
+        }
+    }
+
+    /// The element-wise reduction of every rank's `values`, delivered to `root`
+    /// only; other ranks get `nil`.
+    public func reduce<T: MPIScalar>(_ values: [T], _ operation: ReductionOperation = .sum, root: Int = 0) throws(MPIError) -> [T]? {
+        precondition(root >= 0 && root < size, "reduce root \(root) outside 0..<\(size)")
+        var result = values
+        let count = Int32(values.count)
+        let isRoot = rank == root
+        try mpi("MPI_Reduce") {
+            values.withUnsafeBufferPointer { send in
+                result.withUnsafeMutableBufferPointer { receive in
+                    MPI_Reduce(send.baseAddress, isRoot ? receive.baseAddress : nil, count,
+                               T.datatype.handle, operation.handle, Int32(root), handle)
+                }
+            }
+        }
+        return isRoot ? result : nil
+    }
+
+    /// Every rank's `values`, concatenated in rank order, on every rank.
+    public func allgather<T: MPIScalar>(_ values: [T]) throws(MPIError) -> [T] {
+        guard let first = values.first else { return [] }
+        var result = [T](repeating: first, count: values.count * size)
+        let count = Int32(values.count)
+        try mpi("MPI_Allgather") {
+            values.withUnsafeBufferPointer { send in
+                result.withUnsafeMutableBufferPointer { receive in
+                    MPI_Allgather(send.baseAddress, count, T.datatype.handle,
+                                  receive.baseAddress, count, T.datatype.handle, handle)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Ends every rank of the job now. For faults one rank cannot recover from
+    /// alone: the others may be blocked in a collective and would wait forever.
+    public func abort(exitCode: Int32) -> Never {
+        MPI_Abort(handle, exitCode)
+        fatalError("MPI_Abort returned")
+    }
+}

@@ -1,0 +1,61 @@
+import CBLAS
+
+/// A GEMM operand: a matrix as stored, or its transpose (``Matrix/transposed``),
+/// so a call reads like the formula: `gemm(input, weight.transposed, into: output)`.
+public protocol GEMMOperand {
+    var matrix: Matrix { get }
+    var isTransposed: Bool { get }
+}
+
+extension Matrix: GEMMOperand {
+    public var matrix: Matrix { self }
+    public var isTransposed: Bool { false }
+    /// This matrix used transposed in a GEMM (no data moves).
+    public var transposed: TransposedMatrix { TransposedMatrix(matrix: self) }
+}
+
+public struct TransposedMatrix: GEMMOperand {
+    public let matrix: Matrix
+    public var isTransposed: Bool { true }
+}
+
+/// `c ← alpha · a · b + beta · c` on OpenBLAS's `cblas_sgemm`, where `a` and
+/// `b` may be ``Matrix/transposed``.
+///
+/// Every matrix multiply of the model goes through here, so transposes are
+/// BLAS flags and never materialized.
+public func gemm(_ a: some GEMMOperand, _ b: some GEMMOperand, into c: Matrix, alpha: Float = 1, beta: Float = 0) {
+    let left = a.matrix
+    let right = b.matrix
+    let (m, k) = a.isTransposed ? (left.columns, left.rows) : (left.rows, left.columns)
+    let (kB, n) = b.isTransposed ? (right.columns, right.rows) : (right.rows, right.columns)
+    precondition(k == kB, "gemm inner dimensions differ: \(k) vs \(kB)")
+    precondition(c.rows == m && c.columns == n, "gemm output is \(c.rows)x\(c.columns), expected \(m)x\(n)")
+    precondition(!c.flattened.overlaps(left.flattened) && !c.flattened.overlaps(right.flattened),
+                 "gemm output overlaps an input")
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        c.flattened.scale(by: beta)
+        return
+    }
+    cblas_sgemm(
+        CblasRowMajor,
+        a.isTransposed ? CblasTrans : CblasNoTrans,
+        b.isTransposed ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k),
+        alpha, left.buffer.base + left.offset, Int32(max(left.columns, 1)),
+        right.buffer.base + right.offset, Int32(max(right.columns, 1)),
+        beta, c.buffer.base + c.offset, Int32(max(c.columns, 1)))
+}
+
+/// OpenBLAS's own thread pool. Ranks are the unit of parallelism, so each rank
+/// asks for a fixed count (1 by default) instead of inheriting whatever
+/// OpenBLAS guesses from the cores it can see, which changes with binding.
+public enum BLASThreads {
+    public static func set(_ count: Int) {
+        precondition(count >= 1, "BLAS thread count must be at least 1")
+        openblas_set_num_threads(Int32(count))
+    }
+
+    public static var current: Int { Int(openblas_get_num_threads()) }
+}

@@ -1,0 +1,95 @@
+/// A run of `count` floats inside a ``FloatBuffer``.
+public struct Vector: @unchecked Sendable {
+    public let buffer: FloatBuffer
+    public let offset: Int
+    public let count: Int
+
+    public init(buffer: FloatBuffer, offset: Int, count: Int) {
+        precondition(offset >= 0 && count >= 0 && offset + count <= buffer.count,
+                     "Vector [\(offset), \(offset + count)) outside buffer of \(buffer.count)")
+        self.buffer = buffer
+        self.offset = offset
+        self.count = count
+    }
+
+    public subscript(index: Int) -> Float {
+        get {
+            precondition(index >= 0 && index < count, "Vector index out of range")
+            return buffer.base[offset + index]
+        }
+        nonmutating set {
+            precondition(index >= 0 && index < count, "Vector index out of range")
+            buffer.base[offset + index] = newValue
+        }
+    }
+
+    /// Read-only, bounds-checked access for element loops above this module.
+    public func withSpan<R, E: Error>(_ body: (Span<Float>) throws(E) -> R) throws(E) -> R {
+        let elements = UnsafeBufferPointer(start: buffer.base + offset, count: count)
+        return try body(elements.span)
+    }
+
+    /// Mutable, bounds-checked access for element loops above this module.
+    public func withMutableSpan<R, E: Error>(_ body: (inout MutableSpan<Float>) throws(E) -> R) throws(E) -> R {
+        let elements = UnsafeMutableBufferPointer(start: buffer.base + offset, count: count)
+        var span = elements.mutableSpan
+        return try body(&span)
+    }
+
+    public func fill(_ value: Float) {
+        (buffer.base + offset).update(repeating: value, count: count)
+    }
+
+    public func copy(from source: Vector) {
+        precondition(source.count == count, "copy between vectors of different lengths")
+        (buffer.base + offset).update(from: source.buffer.base + source.offset, count: count)
+    }
+
+    public func copy(from values: [Float]) {
+        precondition(values.count == count, "copy of \(values.count) values into a vector of \(count)")
+        values.withUnsafeBufferPointer { (buffer.base + offset).update(from: $0.baseAddress!, count: count) }
+    }
+
+    public func slice(from start: Int, count length: Int) -> Vector {
+        precondition(start >= 0 && length >= 0 && start + length <= count, "Vector slice out of range")
+        return Vector(buffer: buffer, offset: offset + start, count: length)
+    }
+
+    public var array: [Float] { Array(UnsafeBufferPointer(start: buffer.base + offset, count: count)) }
+
+    /// True when every element is finite (no NaN, no infinity).
+    public var isFinite: Bool {
+        let elements = UnsafeBufferPointer(start: buffer.base + offset, count: count)
+        var finite = true
+        for value in elements { finite = finite && value.isFinite }
+        return finite
+    }
+
+    /// The little-endian bytes of the elements, for checkpoint files.
+    public var littleEndianBytes: [UInt8] {
+        let raw = UnsafeRawBufferPointer(start: buffer.base + offset, count: count * MemoryLayout<Float>.stride)
+        #if _endian(little)
+        return Array(raw)
+        #else
+        return array.flatMap { value in withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init) }
+        #endif
+    }
+
+    /// Overwrites the elements from little-endian float bytes.
+    public func load(littleEndianBytes bytes: ArraySlice<UInt8>) {
+        precondition(bytes.count == count * MemoryLayout<Float>.stride, "byte count does not match vector length")
+        var index = 0
+        var position = bytes.startIndex
+        while index < count {
+            let bits = UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8
+                | UInt32(bytes[position + 2]) << 16 | UInt32(bytes[position + 3]) << 24
+            buffer.base[offset + index] = Float(bitPattern: bits)
+            index += 1
+            position += 4
+        }
+    }
+
+    func overlaps(_ other: Vector) -> Bool {
+        buffer === other.buffer && offset < other.offset + other.count && other.offset < offset + count
+    }
+}
