@@ -1,0 +1,178 @@
+import Randomness
+import Tensors
+
+/// The MLP VAE, forward and backward, on BLAS.
+///
+/// The parameters and gradients are views into caller-owned buffers (one
+/// contiguous range each), so the trainer can allreduce or checkpoint them
+/// whole. `batch(rows:)` hands out the input and noise matrices to fill; then
+/// `lossAndGradients` or `loss` runs on them.
+public final class VariationalAutoencoder {
+    public let architecture: Architecture
+    public let layout: ParameterLayout
+    public let parameters: Vector
+    public let gradients: Vector
+    public let batchCapacity: Int
+
+    private let encoder: [LinearLayer]
+    private let head: LinearLayer
+    private let decoder: [LinearLayer]
+    private let workspace: Workspace
+
+    /// One batch's input (rows × inputSize, pixels in [0, 1]) and
+    /// reparameterization noise (rows × latent).
+    public struct Batch {
+        public let input: Matrix
+        public let noise: Matrix
+    }
+
+    public init(architecture: Architecture, parameters: Vector, gradients: Vector, batchCapacity: Int) {
+        let layout = ParameterLayout(architecture)
+        precondition(parameters.count == layout.count && gradients.count == layout.count,
+                     "parameter and gradient views must hold \(layout.count) floats")
+        precondition(batchCapacity > 0, "batch capacity must be positive")
+        self.architecture = architecture
+        self.layout = layout
+        self.parameters = parameters
+        self.gradients = gradients
+        self.batchCapacity = batchCapacity
+        encoder = layout.encoder.map { LinearLayer($0, parameters: parameters, gradients: gradients) }
+        head = LinearLayer(layout.head, parameters: parameters, gradients: gradients)
+        decoder = layout.decoder.map { LinearLayer($0, parameters: parameters, gradients: gradients) }
+        workspace = Workspace(architecture: architecture, capacity: batchCapacity)
+    }
+
+    /// Convenience for tools and tests: a model that owns its own buffers.
+    public convenience init(architecture: Architecture, batchCapacity: Int) {
+        let count = ParameterLayout(architecture).count
+        self.init(architecture: architecture, parameters: FloatBuffer(count: count).all,
+                  gradients: FloatBuffer(count: count).all, batchCapacity: batchCapacity)
+    }
+
+    /// PyTorch's default initialization, layer by layer in `state_dict` order.
+    public func initializeParameters(using generator: inout some RandomNumberGenerator) {
+        for layer in encoder { layer.initialize(using: &generator) }
+        // fc_mu then fc_logvar, each as its own nn.Linear would be.
+        let latent = architecture.latent
+        let width = architecture.encoderOutputSize
+        let bound = 1 / Float(width).squareRoot()
+        for part in 0..<2 {
+            for index in (part * latent * width)..<((part + 1) * latent * width) {
+                head.weight.flattened[index] = generator.nextFloat(in: -bound..<bound)
+            }
+            for index in (part * latent)..<((part + 1) * latent) {
+                head.bias[index] = generator.nextFloat(in: -bound..<bound)
+            }
+        }
+        for layer in decoder { layer.initialize(using: &generator) }
+    }
+
+    /// Views of the first `rows` rows of the input and noise buffers.
+    public func batch(rows: Int) -> Batch {
+        precondition(rows > 0 && rows <= batchCapacity, "batch of \(rows) rows exceeds capacity \(batchCapacity)")
+        return Batch(input: workspace.input.prefix(rows: rows), noise: workspace.noise.prefix(rows: rows))
+    }
+
+    /// Forward only: the summed loss terms of the batch.
+    public func loss(_ batch: Batch, objective: Objective) -> LossTerms {
+        forward(batch, objective: objective, keepGradient: false)
+    }
+
+    /// Forward and backward: the summed loss terms, with dLoss/dParameters
+    /// written to `gradients` (added to it when `accumulate`).
+    public func lossAndGradients(_ batch: Batch, objective: Objective, accumulate: Bool = false) -> LossTerms {
+        let terms = forward(batch, objective: objective, keepGradient: true)
+        backward(batch, objective: objective, accumulate: accumulate)
+        return terms
+    }
+
+    /// The decoder's output probabilities for the last forward pass or decode
+    /// (rows × inputSize).
+    public func outputs(rows: Int) -> Matrix {
+        workspace.probabilities.prefix(rows: rows)
+    }
+
+    /// μ of the last forward pass (rows × latent, as a copy).
+    public func latentMeans(rows: Int) -> [[Float]] {
+        let head = workspace.head.prefix(rows: rows)
+        return (0..<rows).map { row in (0..<architecture.latent).map { head[row, $0] } }
+    }
+
+    /// Decodes latent codes (rows × latent) into output probabilities.
+    public func decode(_ codes: [[Float]]) -> Matrix {
+        let rows = codes.count
+        precondition(rows > 0 && rows <= batchCapacity, "decoding \(rows) codes exceeds capacity \(batchCapacity)")
+        let latent = workspace.latent.prefix(rows: rows)
+        for (row, code) in codes.enumerated() {
+            precondition(code.count == architecture.latent, "latent code of length \(code.count)")
+            for (column, value) in code.enumerated() { latent[row, column] = value }
+        }
+        let logits = runDecoder(rows: rows)
+        _ = reconstructionLoss(.bce, logits: logits, target: logits, probabilities: workspace.probabilities.prefix(rows: rows),
+                               logitGradient: nil)
+        return workspace.probabilities.prefix(rows: rows)
+    }
+
+    private func forward(_ batch: Batch, objective: Objective, keepGradient: Bool) -> LossTerms {
+        let rows = batch.input.rows
+        var activation = batch.input
+        for (index, layer) in encoder.enumerated() {
+            let output = workspace.encoderOutputs[index].prefix(rows: rows)
+            layer.forward(activation, into: output, relu: true)
+            activation = output
+        }
+        let head = workspace.head.prefix(rows: rows)
+        self.head.forward(activation, into: head, relu: false)
+        let kl = reparameterize(head: head, noise: batch.noise, into: workspace.latent.prefix(rows: rows))
+        let logits = runDecoder(rows: rows)
+        let reconstruction = reconstructionLoss(
+            objective.reconstruction, logits: logits, target: batch.input,
+            probabilities: workspace.probabilities.prefix(rows: rows),
+            logitGradient: keepGradient ? workspace.decoderGradients[decoder.count - 1].prefix(rows: rows) : nil)
+        return LossTerms(loss: reconstruction + Double(objective.beta) * kl, reconstruction: reconstruction, kl: kl)
+    }
+
+    /// Runs the decoder from `workspace.latent`; returns the logits.
+    private func runDecoder(rows: Int) -> Matrix {
+        var activation = workspace.latent.prefix(rows: rows)
+        for (index, layer) in decoder.enumerated() {
+            let output = workspace.decoderOutputs[index].prefix(rows: rows)
+            layer.forward(activation, into: output, relu: index < decoder.count - 1)
+            activation = output
+        }
+        return activation
+    }
+
+    private func backward(_ batch: Batch, objective: Objective, accumulate: Bool) {
+        let rows = batch.input.rows
+        // Decoder, last layer first; the logit gradient is already in place.
+        for index in stride(from: decoder.count - 1, through: 0, by: -1) {
+            let outputGradient = workspace.decoderGradients[index].prefix(rows: rows)
+            let input = index == 0 ? workspace.latent.prefix(rows: rows) : workspace.decoderOutputs[index - 1].prefix(rows: rows)
+            let inputGradient = index == 0
+                ? workspace.latentGradient.prefix(rows: rows) : workspace.decoderGradients[index - 1].prefix(rows: rows)
+            decoder[index].backward(outputGradient: outputGradient, input: input, inputGradient: inputGradient, accumulate: accumulate)
+            if index > 0 { inputGradient.maskByPositive(input) }
+        }
+
+        let headGradient = workspace.headGradient.prefix(rows: rows)
+        reparameterizeBackward(head: workspace.head.prefix(rows: rows), noise: batch.noise,
+                               latentGradient: workspace.latentGradient.prefix(rows: rows),
+                               beta: objective.beta, into: headGradient)
+
+        let encoderCount = encoder.count
+        let headInput = encoderCount == 0 ? batch.input : workspace.encoderOutputs[encoderCount - 1].prefix(rows: rows)
+        let headInputGradient = encoderCount == 0 ? nil : workspace.encoderGradients[encoderCount - 1].prefix(rows: rows)
+        head.backward(outputGradient: headGradient, input: headInput, inputGradient: headInputGradient, accumulate: accumulate)
+        if let headInputGradient { headInputGradient.maskByPositive(headInput) }
+
+        // Encoder; the first layer needs no gradient for the data.
+        for index in stride(from: encoderCount - 1, through: 0, by: -1) {
+            let outputGradient = workspace.encoderGradients[index].prefix(rows: rows)
+            let input = index == 0 ? batch.input : workspace.encoderOutputs[index - 1].prefix(rows: rows)
+            let inputGradient = index == 0 ? nil : workspace.encoderGradients[index - 1].prefix(rows: rows)
+            encoder[index].backward(outputGradient: outputGradient, input: input, inputGradient: inputGradient, accumulate: accumulate)
+            if let inputGradient { inputGradient.maskByPositive(input) }
+        }
+    }
+}
