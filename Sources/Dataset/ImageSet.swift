@@ -1,0 +1,52 @@
+/// Images as bytes (one row of `pixelsPerImage` per image) with their labels.
+///
+/// Pixels stay `UInt8` in memory (a quarter of the floats' size); the trainer
+/// scales each batch to [0, 1] as it copies it into the model's input.
+public struct ImageSet: Sendable {
+    public let count: Int
+    public let rows: Int
+    public let columns: Int
+    public let pixels: [UInt8]
+    public let labels: [UInt8]
+
+    public var pixelsPerImage: Int { rows * columns }
+
+    public init(count: Int, rows: Int, columns: Int, pixels: [UInt8], labels: [UInt8]) {
+        precondition(pixels.count == count * rows * columns && labels.count == count, "image set sizes disagree")
+        self.count = count
+        self.rows = rows
+        self.columns = columns
+        self.pixels = pixels
+        self.labels = labels
+    }
+
+    /// Reads an images file (3 dimensions) and its labels file (1 dimension).
+    public init(imagesPath: String, labelsPath: String) throws(DatasetError) {
+        let images = try IDXFile(path: imagesPath, dimensionCount: 3)
+        let labels = try IDXFile(path: labelsPath, dimensionCount: 1)
+        guard images.dimensions[0] == labels.dimensions[0] else {
+            throw .countMismatch(images: imagesPath, imageCount: images.dimensions[0],
+                                 labels: labelsPath, labelCount: labels.dimensions[0])
+        }
+        self.init(count: images.dimensions[0], rows: images.dimensions[1], columns: images.dimensions[2],
+                  pixels: images.elements, labels: labels.elements)
+    }
+
+    /// A 64-bit digest of the sizes and pixels, so ranks can check they
+    /// loaded the same data before training on it.
+    public var fingerprint: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ value: UInt64) { hash = (hash ^ value) &* 0x0000_0100_0000_01b3 }
+        mix(UInt64(count)); mix(UInt64(rows)); mix(UInt64(columns))
+        var index = 0
+        while index + 8 <= pixels.count {
+            var word: UInt64 = 0
+            for offset in 0..<8 { word |= UInt64(pixels[index + offset]) << (8 * offset) }
+            mix(word)
+            index += 8
+        }
+        while index < pixels.count { mix(UInt64(pixels[index])); index += 1 }
+        for label in labels { mix(UInt64(label)) }
+        return hash
+    }
+}

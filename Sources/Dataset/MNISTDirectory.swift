@@ -1,0 +1,38 @@
+import SystemIO
+
+/// A directory in the MNIST layout: `train-images-idx3-ubyte`,
+/// `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
+/// `t10k-labels-idx1-ubyte`, each optionally gzipped (`.gz`).
+///
+/// Debian's `dataset-fashion-mnist` installs Fashion-MNIST this way in
+/// ``defaultPath``; MNIST, KMNIST and similar sets work unchanged.
+public struct MNISTDirectory: Sendable {
+    public static let defaultPath = "/usr/share/datasets/fashion-mnist"
+
+    public let path: String
+    public let train: ImageSet
+    public let test: ImageSet
+
+    public init(path: String) throws(DatasetError) {
+        guard Files.isDirectory(path) else {
+            throw .unreadable(path: path, reason: Files.exists(path) ? "is not a directory" : "no such directory")
+        }
+        func locate(_ name: String) throws(DatasetError) -> String {
+            for candidate in ["\(path)/\(name)", "\(path)/\(name).gz"] where Files.exists(candidate) {
+                return candidate
+            }
+            throw .missing(directory: path, expected: name)
+        }
+        let train = try ImageSet(imagesPath: try locate("train-images-idx3-ubyte"),
+                                 labelsPath: try locate("train-labels-idx1-ubyte"))
+        let testImages = try locate("t10k-images-idx3-ubyte")
+        let test = try ImageSet(imagesPath: testImages, labelsPath: try locate("t10k-labels-idx1-ubyte"))
+        guard test.rows == train.rows, test.columns == train.columns else {
+            throw .imageSizeMismatch(path: testImages, rows: test.rows, columns: test.columns,
+                                     expectedRows: train.rows, expectedColumns: train.columns)
+        }
+        self.path = path
+        self.train = train
+        self.test = test
+    }
+}
