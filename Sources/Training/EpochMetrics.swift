@@ -1,0 +1,60 @@
+import SystemIO
+import VAE
+
+/// One epoch's figures, as printed and as one line of `metrics.jsonl`.
+/// Losses are per sample, reduced over all ranks.
+public struct EpochMetrics: Sendable {
+    public var epoch: Int
+    public var step: Int
+    public var worldSize: Int
+    public var train: LossTerms
+    public var test: LossTerms
+    public var samplesPerSecond: Double
+    public var epochSeconds: Double
+    public var allreduceSeconds: Double
+    public var skippedSteps: Int
+
+    /// One JSON object with the documented keys (non-finite numbers as null).
+    public var jsonLine: String {
+        let fields: [(String, String)] = [
+            ("epoch", String(epoch)), ("step", String(step)), ("world_size", String(worldSize)),
+            ("train_loss", json(train.loss)), ("train_recon", json(train.reconstruction)), ("train_kl", json(train.kl)),
+            ("test_loss", json(test.loss)), ("test_recon", json(test.reconstruction)), ("test_kl", json(test.kl)),
+            ("samples_per_sec", json(samplesPerSecond)), ("epoch_seconds", json(epochSeconds)),
+            ("allreduce_seconds", json(allreduceSeconds)), ("skipped_steps", String(skippedSteps)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    /// The metrics a checkpoint keeps for `inspect` (deterministic ones only).
+    var checkpointSummary: [String: Double] {
+        ["train_loss": train.loss, "train_recon": train.reconstruction, "train_kl": train.kl,
+         "test_loss": test.loss, "test_recon": test.reconstruction, "test_kl": test.kl]
+    }
+
+    private func json(_ value: Double) -> String { value.isFinite ? String(value) : "null" }
+}
+
+/// `OUT/metrics.jsonl`, appended by rank 0 once per epoch.
+struct MetricsLog {
+    let path: String
+
+    func append(_ metrics: EpochMetrics) throws(FileError) {
+        let existing = Files.exists(path) ? try Files.read(path) : []
+        try Files.writeAtomically(existing + Array((metrics.jsonLine + "\n").utf8), to: path)
+    }
+
+    /// Drops lines for steps after `step`: on resume, epochs the checkpoint
+    /// does not include are trained again and must not be listed twice.
+    func truncate(afterStep step: Int) throws(FileError) {
+        guard Files.exists(path) else { return }
+        let lines = String(decoding: try Files.read(path), as: UTF8.self).split(separator: "\n")
+        let kept = lines.filter { line in
+            guard let range = line.range(of: "\"step\":") else { return false }
+            let digits = line[range.upperBound...].prefix { $0.isNumber }
+            return Int(digits).map { $0 <= step } ?? false
+        }
+        guard kept.count != lines.count else { return }
+        try Files.writeAtomically(Array(kept.map { $0 + "\n" }.joined().utf8), to: path)
+    }
+}

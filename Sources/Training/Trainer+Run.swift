@@ -1,0 +1,172 @@
+import MPI
+import Randomness
+import Tensors
+import VAE
+
+extension Trainer {
+    /// Trains until `--epochs` (or `--max-steps`) is reached, checkpointing at
+    /// every epoch end, every `--checkpoint-every` steps and at the end.
+    /// Returns the metrics of the last completed epoch, if one completed.
+    @discardableResult
+    public func run() throws(TrainingError) -> EpochMetrics? {
+        let totalSteps = min(configuration.epochs * sampler.stepsPerEpoch, configuration.maxSteps ?? .max)
+        if progress.step >= totalSteps {
+            logger.info("nothing to train: already at step \(progress.step) of \(totalSteps)")
+            return nil
+        }
+        logger.info("training \(model.architecture) (\(model.layout.count) parameters) on \(data.train.count) samples from \(data.path), \(communicator.size) rank(s) x batch \(sampler.localBatchSize), \(sampler.stepsPerEpoch) steps per epoch")
+        var lastEpoch: EpochMetrics?
+        var consecutiveBadSteps = 0
+        while progress.step < totalSteps {
+            let epoch = progress.epoch
+            let order = sampler.order(epoch: epoch)
+            let noise = CounterGaussian(seed: configuration.seed, stream: UInt64(epoch))
+            let start = MPIEnvironment.wallTime
+            var allreduceSeconds = 0.0
+            var stepsThisRun = 0
+            repeat {
+                try trainStep(order: order, noise: noise, allreduceSeconds: &allreduceSeconds,
+                              consecutiveBadSteps: &consecutiveBadSteps)
+                stepsThisRun += 1
+                if configuration.logEvery > 0 && progress.step % configuration.logEvery == 0 {
+                    logProgress(stepsThisRun: stepsThisRun, since: start)
+                }
+                if configuration.checkpointEvery > 0, progress.step % configuration.checkpointEvery == 0,
+                   progress.stepInEpoch != 0, progress.step < totalSteps {
+                    try saveCheckpoint()
+                }
+            } while progress.stepInEpoch != 0 && progress.step < totalSteps
+            let trainSeconds = MPIEnvironment.wallTime - start
+
+            guard progress.stepInEpoch == 0 else {
+                try saveCheckpoint()  // stopped by --max-steps inside an epoch
+                break
+            }
+            let metrics = try finishEpoch(epoch: epoch + 1, trainSeconds: trainSeconds, steps: stepsThisRun,
+                                          allreduceSeconds: allreduceSeconds, start: start)
+            lastEpoch = metrics
+        }
+        return lastEpoch
+    }
+
+    /// One data-parallel step: this rank's shard forward and backward, one
+    /// allreduce of gradients + loss sums + a non-finite flag, then the same
+    /// Adam update on every rank (or, if any rank saw NaN/Inf, the same skip).
+    private func trainStep(order: [Int], noise: CounterGaussian, allreduceSeconds: inout Double,
+                           consecutiveBadSteps: inout Int) throws(TrainingError) {
+        let positions = sampler.positions(step: progress.stepInEpoch)
+        let batch = model.batch(rows: positions.count)
+        batch.input.gatherRows(from: data.train.pixels, rowIndices: order[positions], scale: 1 / 255)
+        for (row, position) in positions.enumerated() {
+            batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: position) }
+        }
+        let terms = model.lossAndGradients(batch, objective: configuration.objective)
+        if let injectNaN, injectNaN.rank == communicator.rank, injectNaN.step <= progress.step,
+           progress.step < injectNaN.step + injectNaN.count {
+            model.gradients[0] = .nan
+        }
+        let trailer = model.layout.count
+        reduction[trailer + StepTrailer.loss.rawValue] = Float(terms.loss)
+        reduction[trailer + StepTrailer.reconstruction.rawValue] = Float(terms.reconstruction)
+        reduction[trailer + StepTrailer.kl.rawValue] = Float(terms.kl)
+        reduction[trailer + StepTrailer.nonFinite.rawValue] = terms.isFinite && model.gradients.isFinite ? 0 : 1
+
+        let before = MPIEnvironment.wallTime
+        do {
+            try communicator.allreduce(reduction.all)
+        } catch {
+            throw .mpi(error)
+        }
+        allreduceSeconds += MPIEnvironment.wallTime - before
+
+        progress.step += 1
+        guard reduction[trailer + StepTrailer.nonFinite.rawValue] == 0 else {
+            progress.skippedSteps += 1
+            consecutiveBadSteps += 1
+            logger.warning("step \(progress.step): non-finite loss or gradients on some rank; update skipped (\(consecutiveBadSteps) in a row)")
+            if consecutiveBadSteps > configuration.maxBadSteps {
+                throw .tooManyNonFiniteSteps(count: consecutiveBadSteps, step: progress.step)
+            }
+            return
+        }
+        consecutiveBadSteps = 0
+        adam.update(model.parameters, gradients: model.gradients)
+        progress.epochSums = progress.epochSums + LossTerms(
+            loss: Double(reduction[trailer + StepTrailer.loss.rawValue]),
+            reconstruction: Double(reduction[trailer + StepTrailer.reconstruction.rawValue]),
+            kl: Double(reduction[trailer + StepTrailer.kl.rawValue]))
+        progress.epochSamples += sampler.globalBatchSize
+    }
+
+    private func finishEpoch(epoch: Int, trainSeconds: Double, steps: Int, allreduceSeconds: Double,
+                             start: Double) throws(TrainingError) -> EpochMetrics {
+        let samples = Double(max(progress.epochSamples, 1))
+        let train = LossTerms(loss: progress.epochSums.loss / samples,
+                              reconstruction: progress.epochSums.reconstruction / samples,
+                              kl: progress.epochSums.kl / samples)
+        let test = try evaluate(data.test)
+        var metrics = EpochMetrics(
+            epoch: epoch, step: progress.step, worldSize: communicator.size, train: train, test: test,
+            samplesPerSecond: Double(steps * sampler.globalBatchSize) / max(trainSeconds, 1e-9),
+            epochSeconds: 0, allreduceSeconds: allreduceSeconds, skippedSteps: progress.skippedSteps)
+        progress.epochSums = LossTerms()
+        progress.epochSamples = 0
+        lastMetrics = metrics.checkpointSummary
+        if communicator.isRoot && configuration.imagesEvery > 0 && epoch % configuration.imagesEvery == 0 {
+            try writeImages()
+        }
+        metrics.epochSeconds = MPIEnvironment.wallTime - start
+        if communicator.isRoot {
+            do {
+                try metricsLog.append(metrics)
+            } catch {
+                throw .file(error)
+            }
+            logger.info("\(summaryLine(metrics))")
+        }
+        try saveCheckpoint()
+        return metrics
+    }
+
+    /// Rank 0 writes; the state is identical on every rank.
+    func saveCheckpoint() throws(TrainingError) {
+        guard communicator.isRoot else { return }
+        let checkpoint = Checkpoint(
+            architecture: model.architecture, objective: configuration.objective,
+            learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
+            seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: adam.step,
+            lastMetrics: lastMetrics, parameters: model.parameters,
+            firstMoment: adam.firstMoment, secondMoment: adam.secondMoment)
+        do {
+            let path = try checkpoints.save(checkpoint)
+            logger.debug("wrote \(path)")
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    private func logProgress(stepsThisRun: Int, since start: Double) {
+        let samples = Double(max(progress.epochSamples, 1))
+        let rate = Double(stepsThisRun * sampler.globalBatchSize) / max(MPIEnvironment.wallTime - start, 1e-9)
+        logger.info("epoch \(progress.epoch + 1) step \(progress.stepInEpoch)/\(sampler.stepsPerEpoch)  loss \(format(progress.epochSums.loss / samples, 2))  \(format(rate, 0)) samples/s")
+    }
+
+    private func summaryLine(_ m: EpochMetrics) -> String {
+        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  test loss \(format(m.test.loss, 2)) (recon \(format(m.test.reconstruction, 2)), kl \(format(m.test.kl, 2)))  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s  allreduce \(format(m.allreduceSeconds, 3)) s"
+    }
+}
+
+/// `value` with `digits` decimals (no Foundation formatter needed).
+func format(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return String(value) }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let rounded = (abs(value) * scale).rounded()
+    let whole = Int(rounded / scale)
+    var text = (value < 0 ? "-" : "") + String(whole)
+    if digits > 0 {
+        let fraction = String(Int(rounded - Double(whole) * scale))
+        text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+    return text
+}

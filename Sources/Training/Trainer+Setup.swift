@@ -1,0 +1,102 @@
+import Dataset
+import MPI
+import Randomness
+import SystemIO
+import Tensors
+import VAE
+
+extension Trainer {
+    /// Rank 0: creates and probes the output directory, then finds the
+    /// checkpoint to resume from, if any.
+    func prepareOutputAndFindCheckpoint() throws(TrainingError) -> Checkpoint? {
+        let output = configuration.outputDirectory
+        do {
+            try Files.createDirectory(output)
+            try Files.probeWritable(output)
+        } catch {
+            throw .configuration("--out \(output): cannot write there: \(error.reason)")
+        }
+        switch configuration.resume {
+        case .none:
+            return nil
+        case let .path(file):
+            let checkpoint: Checkpoint
+            do {
+                checkpoint = try CheckpointDirectory.load(file)
+            } catch {
+                throw .checkpoint(error)
+            }
+            if let problem = incompatibility(of: checkpoint, path: file) { throw .checkpoint(problem) }
+            logger.info("resuming from \(file) (step \(checkpoint.progress.step))")
+            return checkpoint
+        case .auto:
+            let (found, skipped) = checkpoints.newestValid(isUsable: incompatibility)
+            for problem in skipped { logger.warning("skipping checkpoint: \(problem.description)") }
+            guard let (checkpoint, file) = found else {
+                logger.info("--resume auto: no usable checkpoint in \(output), starting from scratch")
+                return nil
+            }
+            logger.info("resuming from \(file) (step \(checkpoint.progress.step))")
+            return checkpoint
+        }
+    }
+
+    /// Why `checkpoint` cannot continue this run, or nil if it can.
+    func incompatibility(of checkpoint: Checkpoint, path: String) -> CheckpointError? {
+        if checkpoint.architecture != model.architecture {
+            return .incompatible(path: path, reason: "it holds a \(checkpoint.architecture) model, this run is \(model.architecture) (check --hidden, --latent and the image size of --data)")
+        }
+        if checkpoint.globalBatchSize != configuration.globalBatchSize {
+            return .incompatible(path: path, reason: "it was trained with --batch-size \(checkpoint.globalBatchSize), this run uses \(configuration.globalBatchSize)")
+        }
+        if checkpoint.seed != configuration.seed {
+            return .incompatible(path: path, reason: "it was trained with --seed \(checkpoint.seed), this run uses \(configuration.seed)")
+        }
+        if checkpoint.progress.stepsPerEpoch != sampler.stepsPerEpoch {
+            return .incompatible(path: path, reason: "it was trained on \(checkpoint.progress.stepsPerEpoch) steps per epoch, this data gives \(sampler.stepsPerEpoch)")
+        }
+        return nil
+    }
+
+    /// Rank 0's initial state (fresh, or restored) is broadcast so every
+    /// replica starts bit-identical.
+    func synchronizeInitialState(from checkpoint: Checkpoint?) throws(TrainingError) {
+        if communicator.isRoot {
+            if let checkpoint {
+                model.parameters.copy(from: checkpoint.parameters)
+                adam.firstMoment.copy(from: checkpoint.firstMoment)
+                adam.secondMoment.copy(from: checkpoint.secondMoment)
+                adam.step = checkpoint.adamStep
+                progress = checkpoint.progress
+                lastMetrics = checkpoint.lastMetrics
+            } else {
+                var generator = SplitMix64(seed: configuration.seed, stream: 0x494E_4954)
+                model.initializeParameters(using: &generator)
+            }
+        }
+        do {
+            var counters: [Int64] = [Int64(progress.step), Int64(adam.step), Int64(progress.skippedSteps),
+                                    Int64(progress.epochSamples)]
+            var sums: [Double] = [progress.epochSums.loss, progress.epochSums.reconstruction, progress.epochSums.kl]
+            try communicator.broadcast(&counters)
+            try communicator.broadcast(&sums)
+            try communicator.broadcast(model.parameters)
+            try communicator.broadcast(adam.firstMoment)
+            try communicator.broadcast(adam.secondMoment)
+            progress.step = Int(counters[0])
+            adam.step = Int(counters[1])
+            progress.skippedSteps = Int(counters[2])
+            progress.epochSamples = Int(counters[3])
+            progress.epochSums = LossTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2])
+        } catch {
+            throw .mpi(error)
+        }
+        if communicator.isRoot && checkpoint != nil {
+            do {
+                try metricsLog.truncate(afterStep: progress.step)
+            } catch {
+                throw .file(error)
+            }
+        }
+    }
+}

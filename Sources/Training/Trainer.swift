@@ -1,0 +1,129 @@
+import Dataset
+import Logging
+import MPI
+import Randomness
+import Tensors
+import VAE
+
+/// The data-parallel training loop. Every rank runs one `Trainer` over its
+/// shard of each global batch; gradients are summed across ranks in one
+/// allreduce per step, and every rank applies the same Adam step, so all
+/// replicas stay identical. Rank 0 also evaluates, logs and checkpoints.
+public final class Trainer {
+    let configuration: TrainingConfiguration
+    let communicator: Communicator
+    let logger: Logger
+    let data: MNISTDirectory
+    let model: VariationalAutoencoder
+    let adam: Adam
+    let sampler: DistributedSampler
+    let checkpoints: CheckpointDirectory
+    let metricsLog: MetricsLog
+    /// Gradients followed by ``StepTrailer`` slots: one allreduce per step
+    /// moves the gradients, the loss sums and the step's agreed flags.
+    let reduction: FloatBuffer
+    var progress: TrainingProgress
+    var lastMetrics: [String: Double] = [:]
+    /// Test-only fault injection; see ``NaNInjection``.
+    let injectNaN: NaNInjection?
+
+    /// Slots after the gradients in ``reduction``.
+    enum StepTrailer: Int, CaseIterable {
+        case loss, reconstruction, kl, nonFinite
+        static let count = allCases.count
+    }
+
+    /// Loads the data, checks the setup on every rank and agrees on it,
+    /// prepares the output directory and restores or initializes the model
+    /// (rank 0's state is broadcast, so every replica starts identical).
+    public init(configuration: TrainingConfiguration, communicator: Communicator, logger: Logger,
+                injectNaN: NaNInjection? = nil) throws(TrainingError) {
+        self.configuration = configuration
+        self.communicator = communicator
+        self.logger = logger
+        self.injectNaN = injectNaN
+        BLASThreads.set(configuration.blasThreads)
+
+        let data = try communicator.agree { () throws(TrainingError) -> MNISTDirectory in
+            do throws(DatasetError) {
+                return try MNISTDirectory(path: configuration.dataDirectory)
+            } catch {
+                throw .dataset(error)
+            }
+        }
+        try Self.checkSameData(data, communicator: communicator)
+        let sampler = try communicator.agree { () throws(TrainingError) -> DistributedSampler in
+            try Self.makeSampler(configuration: configuration, data: data, worldSize: communicator.size, rank: communicator.rank)
+        }
+        self.data = data
+        self.sampler = sampler
+
+        let architecture = Architecture(inputSize: data.train.pixelsPerImage, hidden: configuration.hidden,
+                                        latent: configuration.latent)
+        let parameterCount = ParameterLayout(architecture).count
+        let parameters = FloatBuffer(count: parameterCount)
+        reduction = FloatBuffer(count: parameterCount + StepTrailer.count)
+        model = VariationalAutoencoder(architecture: architecture, parameters: parameters.all,
+                                       gradients: reduction.vector(offset: 0, count: parameterCount),
+                                       batchCapacity: max(sampler.localBatchSize, 64))
+        adam = Adam(configuration: Adam.Configuration(learningRate: configuration.learningRate), parameterCount: parameterCount)
+        checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
+        metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
+        progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch)
+
+        let restored = try communicator.agree { () throws(TrainingError) -> Checkpoint? in
+            guard communicator.isRoot else { return nil }
+            return try self.prepareOutputAndFindCheckpoint()
+        }
+        try synchronizeInitialState(from: restored)
+    }
+
+    static func makeSampler(configuration: TrainingConfiguration, data: MNISTDirectory, worldSize: Int,
+                            rank: Int) throws(TrainingError) -> DistributedSampler {
+        let batch = configuration.globalBatchSize
+        guard batch % worldSize == 0 else {
+            throw .configuration("--batch-size \(batch) is not divisible by the \(worldSize) ranks; use a multiple of \(worldSize)")
+        }
+        guard data.train.count >= worldSize else {
+            throw .configuration("\(worldSize) ranks but the training set in \(configuration.dataDirectory) has only \(data.train.count) samples")
+        }
+        guard data.train.count >= batch else {
+            throw .configuration("--batch-size \(batch) is larger than the \(data.train.count) training samples in \(configuration.dataDirectory)")
+        }
+        return DistributedSampler(sampleCount: data.train.count, globalBatchSize: batch, rank: rank,
+                                  worldSize: worldSize, seed: configuration.seed)
+    }
+
+    /// Every rank must train on the same samples: a node with a different
+    /// copy of the data would silently train a different model.
+    static func checkSameData(_ data: MNISTDirectory, communicator: Communicator) throws(TrainingError) {
+        let mine = [data.train.fingerprint, data.test.fingerprint]
+        let all: [UInt64]
+        do {
+            all = try communicator.allgather(mine)
+        } catch {
+            throw .mpi(error)
+        }
+        for rank in 1..<communicator.size where Array(all[(2 * rank)..<(2 * rank + 2)]) != Array(all[0..<2]) {
+            throw .ranksDisagree("rank \(rank) loaded different data from rank 0 (check that --data \(data.path) holds the same files on every node)")
+        }
+    }
+}
+
+/// For tests only: poisons one rank's gradient with NaN for `count` steps
+/// from global step `step`, to prove that every rank then skips the update.
+/// The CLI reads it from `VAE_DIST_TEST_INJECT_NAN=rank:step[:count]`.
+public struct NaNInjection: Sendable {
+    public let rank: Int
+    public let step: Int
+    public let count: Int
+
+    /// Parses `rank:step[:count]`; nil if malformed.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":").map { Int($0) }
+        guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
+        rank = parts[0]!
+        step = parts[1]!
+        count = parts.count == 3 ? parts[2]! : 1
+    }
+}

@@ -1,0 +1,32 @@
+import Dataset
+import VAE
+
+/// Everything `vae-dist train` was asked to do.
+public struct TrainingConfiguration: Sendable {
+    public enum Resume: Equatable, Sendable {
+        case none
+        /// The newest valid checkpoint in the output directory, if any.
+        case auto
+        case path(String)
+    }
+
+    public var dataDirectory: String = MNISTDirectory.defaultPath
+    public var outputDirectory: String = "vae-run"
+    public var hidden: [Int] = [400]
+    public var latent: Int = 20
+    public var objective = Objective()
+    public var learningRate: Float = 1e-3
+    public var epochs: Int = 10
+    public var globalBatchSize: Int = 128
+    public var seed: UInt64 = 1
+    public var maxSteps: Int?
+    public var checkpointEvery: Int = 0
+    public var keep: Int = 3
+    public var resume: Resume = .none
+    public var blasThreads: Int = 1
+    public var imagesEvery: Int = 1
+    public var logEvery: Int = 0
+    public var maxBadSteps: Int = 20
+
+    public init() {}
+}

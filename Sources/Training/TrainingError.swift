@@ -1,0 +1,43 @@
+import Dataset
+import MPI
+import SystemIO
+
+/// Why training stopped early.
+public enum TrainingError: Error, CustomStringConvertible, Sendable {
+    case dataset(DatasetError)
+    case checkpoint(CheckpointError)
+    case file(FileError)
+    case mpi(MPIError)
+    case image(path: String, reason: String)
+    /// A setting that cannot work with this data or this many ranks.
+    case configuration(String)
+    /// Ranks loaded different data.
+    case ranksDisagree(String)
+    case tooManyNonFiniteSteps(count: Int, step: Int)
+    /// Another rank failed; that rank reports why.
+    case failedOnOtherRank(Int)
+
+    public var description: String {
+        switch self {
+        case let .dataset(error): error.description
+        case let .checkpoint(error): error.description
+        case let .file(error): error.description
+        case let .mpi(error): "MPI: \(error.description)"
+        case let .image(path, reason): "\(path): cannot write image: \(reason)"
+        case let .configuration(message): message
+        case let .ranksDisagree(message): message
+        case let .tooManyNonFiniteSteps(count, step):
+            "stopping at step \(step): \(count) consecutive steps had non-finite loss or gradients (--max-bad-steps); the last checkpoint holds the last good state"
+        case let .failedOnOtherRank(rank): "rank \(rank) failed"
+        }
+    }
+
+    /// True when every rank reached this same error together, so one report
+    /// (rank 0's) suffices and every rank can exit cleanly.
+    public var isAgreed: Bool {
+        switch self {
+        case .failedOnOtherRank, .tooManyNonFiniteSteps: true
+        default: false
+        }
+    }
+}

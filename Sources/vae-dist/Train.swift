@@ -1,0 +1,137 @@
+import ArgumentParser
+import Dataset
+import Foundation
+import Logging
+import MPI
+import Training
+import VAE
+
+extension Reconstruction: ExpressibleByArgument {}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a VAE on an MNIST-format dataset, data-parallel over the job's ranks.",
+        discussion: """
+            Rank 0 prints one line per epoch, appends it to OUT/metrics.jsonl, writes \
+            OUT/samples.png and OUT/recon.png and a checkpoint OUT/checkpoint-<step>.safetensors. \
+            --batch-size is the global batch: each of N ranks takes batch/N samples of every step, \
+            so N ranks compute the same update as one process.
+            Exit status: 0 done, 1 a run-time error (reported on standard error), 64 bad usage.
+            """)
+
+    @Option(help: "MNIST-format directory (train-/t10k- images and labels, raw or .gz).")
+    var data: String = MNISTDirectory.defaultPath
+
+    @Option(help: "Output directory for metrics, images and checkpoints.")
+    var out: String = "vae-run"
+
+    @Option(help: "Encoder hidden widths, comma-separated; the decoder mirrors them.")
+    var hidden: LayerWidths = LayerWidths([400])
+
+    @Option(help: "Latent dimensions.")
+    var latent: Int = 20
+
+    @Option(help: "Reconstruction loss: bce (Bernoulli decoder) or mse.")
+    var recon: Reconstruction = .bce
+
+    @Option(help: "Weight of the KL term (1 gives the ELBO).")
+    var beta: Float = 1
+
+    @Option(help: "Adam learning rate.")
+    var lr: Float = 1e-3
+
+    @Option(help: "Epochs to train (in total, counting those of a resumed checkpoint).")
+    var epochs: Int = 10
+
+    @Option(name: .customLong("batch-size"), help: "Global batch size, split evenly over the ranks.")
+    var batchSize: Int = 128
+
+    @Option(help: "Seed for initialization, data order and noise.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("max-steps"), help: "Stop after this many optimizer steps in total.")
+    var maxSteps: Int?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every N steps (0: only at epoch ends).")
+    var checkpointEvery: Int = 0
+
+    @Option(help: "Checkpoints to keep (newest first).")
+    var keep: Int = 3
+
+    @Option(help: "Resume from a checkpoint file, or 'auto' for the newest valid one in --out.")
+    var resume: String?
+
+    @Option(name: .customLong("blas-threads"), help: "OpenBLAS threads per rank.")
+    var blasThreads: Int = 1
+
+    @Option(name: .customLong("images-every"), help: "Write samples.png and recon.png every N epochs (0: never).")
+    var imagesEvery: Int = 1
+
+    @Option(name: .customLong("log-every"), help: "Print a progress line every N steps (0: only per epoch).")
+    var logEvery: Int = 0
+
+    @Option(name: .customLong("max-bad-steps"), help: "Stop after this many consecutive steps with NaN/Inf.")
+    var maxBadSteps: Int = 20
+
+    @Flag(help: "Log more (each checkpoint written).")
+    var verbose = false
+
+    func validate() throws {
+        func require(_ condition: Bool, _ message: String) throws {
+            if !condition { throw ValidationError(message) }
+        }
+        try require(latent > 0, "--latent must be positive (got \(latent))")
+        try require(beta >= 0 && beta.isFinite, "--beta must be a finite number >= 0 (got \(beta))")
+        try require(lr > 0 && lr.isFinite, "--lr must be a finite number > 0 (got \(lr))")
+        try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
+        try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
+        try require((maxSteps ?? 1) > 0, "--max-steps must be at least 1 (got \(maxSteps ?? 0))")
+        try require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 (got \(checkpointEvery))")
+        try require(keep > 0, "--keep must be at least 1 (got \(keep))")
+        try require(blasThreads > 0 && blasThreads <= 256, "--blas-threads must be between 1 and 256 (got \(blasThreads))")
+        try require(imagesEvery >= 0, "--images-every must be >= 0 (got \(imagesEvery))")
+        try require(logEvery >= 0, "--log-every must be >= 0 (got \(logEvery))")
+        try require(maxBadSteps >= 0, "--max-bad-steps must be >= 0 (got \(maxBadSteps))")
+        try require(!out.isEmpty, "--out must not be empty")
+        if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
+        let injection = ProcessInfo.processInfo.environment["VAE_DIST_TEST_INJECT_NAN"]
+        try require(injection.map { NaNInjection($0) != nil } ?? true,
+                    "VAE_DIST_TEST_INJECT_NAN must be rank:step[:count]")
+    }
+
+    var trainingConfiguration: TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        configuration.dataDirectory = data
+        configuration.outputDirectory = out
+        configuration.hidden = hidden.widths
+        configuration.latent = latent
+        configuration.objective = Objective(reconstruction: recon, beta: beta)
+        configuration.learningRate = lr
+        configuration.epochs = epochs
+        configuration.globalBatchSize = batchSize
+        configuration.seed = seed
+        configuration.maxSteps = maxSteps
+        configuration.checkpointEvery = checkpointEvery
+        configuration.keep = keep
+        configuration.resume = switch resume {
+        case nil: .none
+        case "auto": .auto
+        case let path?: .path(path)
+        }
+        configuration.blasThreads = blasThreads
+        configuration.imagesEvery = imagesEvery
+        configuration.logEvery = logEvery
+        configuration.maxBadSteps = maxBadSteps
+        return configuration
+    }
+
+    func run() throws {
+        let injection = ProcessInfo.processInfo.environment["VAE_DIST_TEST_INJECT_NAN"].flatMap(NaNInjection.init)
+        withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
+            try Trainer(configuration: trainingConfiguration, communicator: communicator,
+                        logger: logger, injectNaN: injection)
+        } work: { trainer throws(TrainingError) in
+            try trainer.run()
+        }
+    }
+}

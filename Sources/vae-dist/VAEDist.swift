@@ -1,0 +1,14 @@
+import ArgumentParser
+
+/// The `vae-dist` command: data-parallel VAE training on MPI ranks.
+struct VAEDist: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vae-dist",
+        abstract: "Train a variational autoencoder data-parallel across MPI ranks.",
+        discussion: """
+            Run under mpirun (or srun) for several ranks, or directly for a one-rank job:
+              mpirun -np 2 vae-dist train --epochs 10 --out run1
+              vae-dist train --epochs 1            # single process, same code path
+            """,
+        subcommands: [Train.self, CheckMPI.self])
+}

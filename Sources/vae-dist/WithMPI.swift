@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import MPI
+import Training
+
+/// Runs a subcommand's work inside an MPI session and turns its outcome into
+/// the process's exit, so that no failure leaves another rank waiting:
+///
+/// - success: every rank finalizes MPI and exits 0;
+/// - an error every rank reached together (any error from `setup`, whose
+///   checks are agreed across ranks, or an agreed decision during `work`):
+///   the rank that found it reports it, every rank finalizes and exits 1;
+/// - any other error during `work` happened on one rank while its peers may
+///   be blocked in a collective: it is reported and `MPI_Abort` ends the
+///   whole job at once.
+func withMPI<State>(
+    verbose: Bool,
+    setup: (Communicator, Logger) throws(TrainingError) -> State,
+    work: (State) throws(TrainingError) -> Void
+) {
+    let environment: MPIEnvironment
+    do {
+        environment = try MPIEnvironment.start()
+    } catch {
+        report("MPI could not start: \(error)", rank: LaunchEnvironment.rank, size: 1)
+        exit(1)
+    }
+    let world = environment.world
+    var logger = Logger(label: "vae-dist") { _ in
+        RankLogHandler(rank: world.rank, size: world.size, level: verbose ? .debug : .info)
+    }
+    logger.logLevel = verbose ? .debug : .info
+
+    func fail(_ error: TrainingError, agreed: Bool) -> Never {
+        if case .failedOnOtherRank = error {
+            // The failing rank reports; this one only leaves cleanly.
+        } else {
+            report(error.description, rank: world.rank, size: world.size)
+        }
+        if agreed || world.size == 1 {
+            try? environment.finalize()
+            exit(1)
+        }
+        world.abort(exitCode: 1)
+    }
+
+    let state: State
+    do {
+        state = try setup(world, logger)
+    } catch {
+        fail(error, agreed: true)
+    }
+    do {
+        try work(state)
+    } catch {
+        fail(error, agreed: error.isAgreed)
+    }
+    do {
+        try environment.finalize()
+    } catch {
+        report("\(error)", rank: world.rank, size: world.size)
+        exit(1)
+    }
+}
+
+func report(_ message: String, rank: Int, size: Int) {
+    let tag = size > 1 ? "rank \(rank): " : ""
+    FileHandle.standardError.write(Data("vae-dist: error: \(tag)\(message)\n".utf8))
+}
