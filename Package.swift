@@ -43,10 +43,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .target(name: "TestSupport", dependencies: ["Gzip", "Randomness"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"]),
-        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Gzip"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]
 )

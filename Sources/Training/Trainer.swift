@@ -66,7 +66,7 @@ public final class Trainer {
         model = VariationalAutoencoder(architecture: architecture, parameters: parameters.all,
                                        gradients: reduction.vector(offset: 0, count: parameterCount),
                                        batchCapacity: max(sampler.localBatchSize, 64))
-        adam = Adam(configuration: Adam.Configuration(learningRate: configuration.learningRate), parameterCount: parameterCount)
+        adam = Adam(configuration: Adam.Configuration(learningRate: Double(configuration.learningRate)), parameterCount: parameterCount)
         checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
         metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
         progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch)

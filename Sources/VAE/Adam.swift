@@ -6,13 +6,16 @@ import Tensors
 /// defaults (no weight decay, no amsgrad), so vae-dist and PyTorch take the
 /// same step from the same gradient.
 public final class Adam {
+    /// Hyperparameters in Double, like PyTorch's Python floats: each scalar
+    /// factor (1 − β, lr / bias correction) is formed in double precision and
+    /// only then rounded to Float, so it is the same Float PyTorch uses.
     public struct Configuration: Equatable, Sendable {
-        public var learningRate: Float
-        public var beta1: Float = 0.9
-        public var beta2: Float = 0.999
-        public var epsilon: Float = 1e-8
+        public var learningRate: Double
+        public var beta1: Double = 0.9
+        public var beta2: Double = 0.999
+        public var epsilon: Double = 1e-8
 
-        public init(learningRate: Float = 1e-3) { self.learningRate = learningRate }
+        public init(learningRate: Double = 1e-3) { self.learningRate = learningRate }
     }
 
     public var configuration: Configuration
@@ -34,18 +37,19 @@ public final class Adam {
                      "Adam was built for \(firstMoment.count) parameters")
         step += 1
         let c = configuration
-        let biasCorrection1 = 1 - Float.pow(c.beta1, step)
-        let biasCorrection2Root = (1 - Float.pow(c.beta2, step)).squareRoot()
-        let stepSize = c.learningRate / biasCorrection1
+        let stepSize = Float(c.learningRate / (1 - Double.pow(c.beta1, step)))
+        let biasCorrection2Root = Float((1 - Double.pow(c.beta2, step)).squareRoot())
+        let (beta2, oneMinusBeta1, oneMinusBeta2) = (Float(c.beta2), Float(1 - c.beta1), Float(1 - c.beta2))
+        let epsilon = Float(c.epsilon)
         parameters.withMutableSpan { p in
             gradients.withSpan { g in
                 firstMoment.withMutableSpan { m in
                     secondMoment.withMutableSpan { v in
                         for i in 0..<p.count {
                             let gradient = g[i]
-                            m[i] += (gradient - m[i]) * (1 - c.beta1)
-                            v[i] = v[i] * c.beta2 + (1 - c.beta2) * gradient * gradient
-                            let denominator = v[i].squareRoot() / biasCorrection2Root + c.epsilon
+                            m[i] += (gradient - m[i]) * oneMinusBeta1
+                            v[i] = v[i] * beta2 + oneMinusBeta2 * gradient * gradient
+                            let denominator = v[i].squareRoot() / biasCorrection2Root + epsilon
                             p[i] -= stepSize * m[i] / denominator
                         }
                     }
