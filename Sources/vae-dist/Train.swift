@@ -28,49 +28,49 @@ struct Train: ParsableCommand {
     @Option(help: "Encoder hidden widths, comma-separated; the decoder mirrors them.")
     var hidden: LayerWidths = LayerWidths([400])
 
-    @Option(help: "Latent dimensions.")
+    @Option(parsing: .unconditional, help: "Latent dimensions.")
     var latent: Int = 20
 
     @Option(help: "Reconstruction loss: bce (Bernoulli decoder) or mse.")
     var recon: Reconstruction = .bce
 
-    @Option(help: "Weight of the KL term (1 gives the ELBO).")
+    @Option(parsing: .unconditional, help: "Weight of the KL term (1 gives the ELBO).")
     var beta: Float = 1
 
-    @Option(help: "Adam learning rate.")
+    @Option(parsing: .unconditional, help: "Adam learning rate.")
     var lr: Float = 1e-3
 
-    @Option(help: "Epochs to train (in total, counting those of a resumed checkpoint).")
+    @Option(parsing: .unconditional, help: "Epochs to train (in total, counting those of a resumed checkpoint).")
     var epochs: Int = 10
 
-    @Option(name: .customLong("batch-size"), help: "Global batch size, split evenly over the ranks.")
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Global batch size, split evenly over the ranks.")
     var batchSize: Int = 128
 
-    @Option(help: "Seed for initialization, data order and noise.")
+    @Option(parsing: .unconditional, help: "Seed for initialization, data order and noise.")
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("max-steps"), help: "Stop after this many optimizer steps in total.")
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Stop after this many optimizer steps in total.")
     var maxSteps: Int?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Also checkpoint every N steps (0: only at epoch ends).")
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: "Also checkpoint every N steps (0: only at epoch ends).")
     var checkpointEvery: Int = 0
 
-    @Option(help: "Checkpoints to keep (newest first).")
+    @Option(parsing: .unconditional, help: "Checkpoints to keep (newest first).")
     var keep: Int = 3
 
     @Option(help: "Resume from a checkpoint file, or 'auto' for the newest valid one in --out.")
     var resume: String?
 
-    @Option(name: .customLong("blas-threads"), help: "OpenBLAS threads per rank.")
+    @Option(name: .customLong("blas-threads"), parsing: .unconditional, help: "OpenBLAS threads per rank.")
     var blasThreads: Int = 1
 
-    @Option(name: .customLong("images-every"), help: "Write samples.png and recon.png every N epochs (0: never).")
+    @Option(name: .customLong("images-every"), parsing: .unconditional, help: "Write samples.png and recon.png every N epochs (0: never).")
     var imagesEvery: Int = 1
 
-    @Option(name: .customLong("log-every"), help: "Print a progress line every N steps (0: only per epoch).")
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Print a progress line every N steps (0: only per epoch).")
     var logEvery: Int = 0
 
-    @Option(name: .customLong("max-bad-steps"), help: "Stop after this many consecutive steps with NaN/Inf.")
+    @Option(name: .customLong("max-bad-steps"), parsing: .unconditional, help: "Stop after this many consecutive steps with NaN/Inf.")
     var maxBadSteps: Int = 20
 
     @Flag(help: "Log more (each checkpoint written).")

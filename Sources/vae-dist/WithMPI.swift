@@ -64,6 +64,6 @@ func withMPI<State>(
 }
 
 func report(_ message: String, rank: Int, size: Int) {
-    let tag = size > 1 ? "rank \(rank): " : ""
+    let tag = size > 1 && rank != 0 ? "rank \(rank): " : ""
     FileHandle.standardError.write(Data("vae-dist: error: \(tag)\(message)\n".utf8))
 }

@@ -10,11 +10,12 @@ do {
 } catch {
     let code = VAEDist.exitCode(for: error)
     if LaunchEnvironment.isFirstRank {
-        let message = VAEDist.fullMessage(for: error)
         if code == .success {
-            print(message)
-        } else if !message.isEmpty {
-            FileHandle.standardError.write(Data((message + "\n").utf8))
+            print(VAEDist.fullMessage(for: error))
+        } else {
+            // One line, like every other vae-dist error; --help has the rest.
+            let message = VAEDist.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            FileHandle.standardError.write(Data("vae-dist: error: \(message) (see 'vae-dist --help')\n".utf8))
         }
     }
     exit(code.rawValue)
