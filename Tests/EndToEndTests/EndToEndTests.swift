@@ -3,83 +3,85 @@ import Testing
 import TestSupport
 @testable import Training
 
-/// Runs the built `vae-dist` the way users do, one job at a time (they share
-/// two cores), each under a timeout so a hang fails a test, not the suite.
-@Suite(.serialized) struct EndToEndTests {
-    @Test(arguments: [1, 2, 4])
-    func collectivesGiveTheRightValues(ranks: Int) {
-        let result = Command.mpirun(ranks, ["check-mpi"], timeout: 60)
-        expectSuccess(result)
-        #expect(result.output.contains("check-mpi: all collectives correct on \(ranks) rank(s)"))
-        for name in ["allreduce sum Float", "allreduce max Double", "allreduce min Int64", "allreduce sum buffer",
-                     "broadcast from rank \(ranks - 1)", "broadcast buffer", "reduce sum to rank 0", "allgather"] {
-            #expect(result.output.split(separator: "\n").contains { $0.hasPrefix(name) && $0.hasSuffix(": ok") },
-                    "\(name) not reported ok:\n\(result.output)")
+extension ProcessTests {
+    /// Runs the built `vae-dist` the way users do, one job at a time (they share
+    /// two cores), each under a timeout so a hang fails a test, not the suite.
+    @Suite struct EndToEndTests {
+        @Test(arguments: [1, 2, 4])
+        func collectivesGiveTheRightValues(ranks: Int) {
+            let result = Command.mpirun(ranks, ["check-mpi"], timeout: 60)
+            expectSuccess(result)
+            #expect(result.output.contains("check-mpi: all collectives correct on \(ranks) rank(s)"))
+            for name in ["allreduce sum Float", "allreduce max Double", "allreduce min Int64", "allreduce sum buffer",
+                         "broadcast from rank \(ranks - 1)", "broadcast buffer", "reduce sum to rank 0", "allgather"] {
+                #expect(result.output.split(separator: "\n").contains { $0.hasPrefix(name) && $0.hasSuffix(": ok") },
+                        "\(name) not reported ok:\n\(result.output)")
+            }
+            #expect(!result.output.contains("WRONG"))
         }
-        #expect(!result.output.contains("WRONG"))
-    }
 
-    /// N ranks × batch B/N must train the same model as 1 rank × batch B.
-    /// Only the order of float sums differs (inside each rank's GEMMs and in
-    /// the allreduce), so after 20 Adam steps the parameters agree to
-    /// ‖Δ‖∞/‖θ‖∞ ≤ 1e-4.
-    @Test func dataParallelTrainingMatchesOneProcess() throws {
-        let data = try SyntheticDataset()
-        var parameters = [Int: [Float]]()
-        var losses = [Int: Double]()
-        for ranks in [1, 2, 4] {
-            let run = try SmallRun(data: data)
-            expectSuccess(run.train(ranks: ranks, ["--max-steps", "20", "--epochs", "5"]))
-            let checkpoint = try run.checkpoint(step: 20)
-            #expect(checkpoint.worldSize == ranks)
-            parameters[ranks] = checkpoint.parameters.array
-            losses[ranks] = try run.metricsLines().last?["test_loss"] as? Double
+        /// N ranks × batch B/N must train the same model as 1 rank × batch B.
+        /// Only the order of float sums differs (inside each rank's GEMMs and in
+        /// the allreduce), so after 20 Adam steps the parameters agree to
+        /// ‖Δ‖∞/‖θ‖∞ ≤ 1e-4.
+        @Test func dataParallelTrainingMatchesOneProcess() throws {
+            let data = try SyntheticDataset()
+            var parameters = [Int: [Float]]()
+            var losses = [Int: Double]()
+            for ranks in [1, 2, 4] {
+                let run = try SmallRun(data: data)
+                expectSuccess(run.train(ranks: ranks, ["--max-steps", "20", "--epochs", "5"]))
+                let checkpoint = try run.checkpoint(step: 20)
+                #expect(checkpoint.worldSize == ranks)
+                parameters[ranks] = checkpoint.parameters.array
+                losses[ranks] = try run.metricsLines().last?["test_loss"] as? Double
+            }
+            let single = try #require(parameters[1])
+            for ranks in [2, 4] {
+                let difference = relativeDifference(single, try #require(parameters[ranks]))
+                #expect(difference <= 1e-4, "np=\(ranks) differs from np=1 by \(difference)")
+                let loss = try #require(losses[ranks]), reference = try #require(losses[1])
+                #expect(abs(loss - reference) <= 1e-4 * abs(reference), "test loss np=\(ranks) \(loss) vs \(reference)")
+            }
+            #expect(relativeDifference(single, sampleInitialParameters(data: data)) > 1e-3, "training must move the parameters")
         }
-        let single = try #require(parameters[1])
-        for ranks in [2, 4] {
-            let difference = relativeDifference(single, try #require(parameters[ranks]))
-            #expect(difference <= 1e-4, "np=\(ranks) differs from np=1 by \(difference)")
-            let loss = try #require(losses[ranks]), reference = try #require(losses[1])
-            #expect(abs(loss - reference) <= 1e-4 * abs(reference), "test loss np=\(ranks) \(loss) vs \(reference)")
-        }
-        #expect(relativeDifference(single, sampleInitialParameters(data: data)) > 1e-3, "training must move the parameters")
-    }
 
-    /// 2 epochs straight, and 1 epoch + resume + 1 epoch, give byte-identical
-    /// checkpoints; so does a stop inside an epoch (--max-steps) + resume.
-    @Test(arguments: [["--epochs", "1"], ["--max-steps", "11"]])
-    func resumedRunsAreBitwiseIdentical(firstLeg: [String]) throws {
-        let data = try SyntheticDataset()
-        let straight = try SmallRun(data: data)
-        expectSuccess(straight.train(ranks: 2, ["--epochs", "2"]))
-        let resumed = try SmallRun(data: data)
-        expectSuccess(resumed.train(ranks: 2, firstLeg))
-        let second = resumed.train(ranks: 2, ["--epochs", "2", "--resume", "auto"])
-        expectSuccess(second)
-        #expect(second.output.contains("resuming from"))
-        let a = try straight.checkpointBytes(step: 16)
-        let b = try resumed.checkpointBytes(step: 16)
-        #expect(a == b, "final checkpoints differ after resume")
-        let straightMetrics = try straight.metricsLines(), resumedMetrics = try resumed.metricsLines()
-        #expect(straightMetrics.count == 2 && resumedMetrics.count == 2)
-        for key in ["train_loss", "train_recon", "train_kl", "test_loss", "step"] {
-            #expect(straightMetrics.map { "\($0[key] ?? "")" } == resumedMetrics.map { "\($0[key] ?? "")" }, "\(key) differs")
+        /// 2 epochs straight, and 1 epoch + resume + 1 epoch, give byte-identical
+        /// checkpoints; so does a stop inside an epoch (--max-steps) + resume.
+        @Test(arguments: [["--epochs", "1"], ["--max-steps", "11"]])
+        func resumedRunsAreBitwiseIdentical(firstLeg: [String]) throws {
+            let data = try SyntheticDataset()
+            let straight = try SmallRun(data: data)
+            expectSuccess(straight.train(ranks: 2, ["--epochs", "2"]))
+            let resumed = try SmallRun(data: data)
+            expectSuccess(resumed.train(ranks: 2, firstLeg))
+            let second = resumed.train(ranks: 2, ["--epochs", "2", "--resume", "auto"])
+            expectSuccess(second)
+            #expect(second.output.contains("resuming from"))
+            let a = try straight.checkpointBytes(step: 16)
+            let b = try resumed.checkpointBytes(step: 16)
+            #expect(a == b, "final checkpoints differ after resume")
+            let straightMetrics = try straight.metricsLines(), resumedMetrics = try resumed.metricsLines()
+            #expect(straightMetrics.count == 2 && resumedMetrics.count == 2)
+            for key in ["train_loss", "train_recon", "train_kl", "test_loss", "step"] {
+                #expect(straightMetrics.map { "\($0[key] ?? "")" } == resumedMetrics.map { "\($0[key] ?? "")" }, "\(key) differs")
+            }
         }
-    }
 
-    @Test func writesMetricsImagesAndACheckpointPerEpoch() throws {
-        let run = try SmallRun()
-        let result = run.train(ranks: 2, ["--epochs", "2", "--images-every", "1", "--keep", "5"])
-        expectSuccess(result)
-        let metrics = try run.metricsLines()
-        #expect(metrics.map { $0["epoch"] as? Int } == [1, 2])
-        #expect(metrics.allSatisfy { $0["world_size"] as? Int == 2 })
-        let first = try #require(metrics.first?["train_loss"] as? Double), last = try #require(metrics.last?["train_loss"] as? Double)
-        #expect(last < first, "the loss must fall from epoch 1 to 2")
-        for file in ["checkpoint-000000008.safetensors", "checkpoint-000000016.safetensors", "samples.png", "recon.png"] {
-            #expect(FileManager.default.fileExists(atPath: run.out.appendingPathComponent(file).path), "\(file) missing")
+        @Test func writesMetricsImagesAndACheckpointPerEpoch() throws {
+            let run = try SmallRun()
+            let result = run.train(ranks: 2, ["--epochs", "2", "--images-every", "1", "--keep", "5"])
+            expectSuccess(result)
+            let metrics = try run.metricsLines()
+            #expect(metrics.map { $0["epoch"] as? Int } == [1, 2])
+            #expect(metrics.allSatisfy { $0["world_size"] as? Int == 2 })
+            let first = try #require(metrics.first?["train_loss"] as? Double), last = try #require(metrics.last?["train_loss"] as? Double)
+            #expect(last < first, "the loss must fall from epoch 1 to 2")
+            for file in ["checkpoint-000000008.safetensors", "checkpoint-000000016.safetensors", "samples.png", "recon.png"] {
+                #expect(FileManager.default.fileExists(atPath: run.out.appendingPathComponent(file).path), "\(file) missing")
+            }
+            #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2, "rank 0 alone prints each epoch once")
         }
-        #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2, "rank 0 alone prints each epoch once")
     }
 }
 
