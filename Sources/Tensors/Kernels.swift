@@ -34,7 +34,15 @@ extension Matrix {
         precondition(activations.rows == rows && activations.columns == columns, "ReLU mask shape mismatch")
         let g = buffer.base + offset
         let a = activations.buffer.base + activations.offset
-        for i in 0..<count where !(a[i] > 0) { g[i] = 0 }
+        var i = 0
+        while i + 8 <= count {
+            g.store(g.lanes(at: i).replacing(with: 0, where: a.lanes(at: i) .<= 0), at: i)
+            i += 8
+        }
+        while i < count {
+            if !(a[i] > 0) { g[i] = 0 }
+            i += 1
+        }
     }
 
     /// `into ← sum over rows` (or `+=` when `accumulate`): a bias gradient.

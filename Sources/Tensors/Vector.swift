@@ -58,11 +58,24 @@ public struct Vector: @unchecked Sendable {
     public var array: [Float] { Array(UnsafeBufferPointer(start: buffer.base + offset, count: count)) }
 
     /// True when every element is finite (no NaN, no infinity).
+    ///
+    /// Computed as Σ x·0, which is 0 for finite x and NaN as soon as one x is
+    /// NaN or ±∞: a plain sum vectorizes, a per-element test does not, and
+    /// this runs over every gradient of every step.
     public var isFinite: Bool {
-        let elements = UnsafeBufferPointer(start: buffer.base + offset, count: count)
-        var finite = true
-        for value in elements { finite = finite && value.isFinite }
-        return finite
+        let x = buffer.base + offset
+        var lanes = SIMD8<Float>()
+        var index = 0
+        while index + 8 <= count {
+            lanes += SIMD8(UnsafeBufferPointer(start: x + index, count: 8)) * 0
+            index += 8
+        }
+        var total = lanes.sum()
+        while index < count {
+            total += x[index] * 0
+            index += 1
+        }
+        return total == 0
     }
 
     /// The little-endian bytes of the elements, for checkpoint files.

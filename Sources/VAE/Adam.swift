@@ -37,24 +37,12 @@ public final class Adam {
                      "Adam was built for \(firstMoment.count) parameters")
         step += 1
         let c = configuration
-        let stepSize = Float(c.learningRate / (1 - Double.pow(c.beta1, step)))
-        let biasCorrection2Root = Float((1 - Double.pow(c.beta2, step)).squareRoot())
-        let (beta2, oneMinusBeta1, oneMinusBeta2) = (Float(c.beta2), Float(1 - c.beta1), Float(1 - c.beta2))
-        let epsilon = Float(c.epsilon)
-        parameters.withMutableSpan { p in
-            gradients.withSpan { g in
-                firstMoment.withMutableSpan { m in
-                    secondMoment.withMutableSpan { v in
-                        for i in 0..<p.count {
-                            let gradient = g[i]
-                            m[i] += (gradient - m[i]) * oneMinusBeta1
-                            v[i] = v[i] * beta2 + oneMinusBeta2 * gradient * gradient
-                            let denominator = v[i].squareRoot() / biasCorrection2Root + epsilon
-                            p[i] -= stepSize * m[i] / denominator
-                        }
-                    }
-                }
-            }
-        }
+        parameters.adamStep(
+            gradients: gradients, firstMoment: firstMoment, secondMoment: secondMoment,
+            factors: AdamFactors(
+                oneMinusBeta1: Float(1 - c.beta1), beta2: Float(c.beta2), oneMinusBeta2: Float(1 - c.beta2),
+                stepSize: Float(c.learningRate / (1 - Double.pow(c.beta1, step))),
+                biasCorrection2Root: Float((1 - Double.pow(c.beta2, step)).squareRoot()),
+                epsilon: Float(c.epsilon)))
     }
 }

@@ -1,8 +1,9 @@
 import RealModule
 import Tensors
 
-// The VAE-specific element-wise math: reparameterization, KL, and the
-// reconstruction losses with their gradients. Each is one pass over spans.
+// The VAE-specific element-wise math of the latent layer: reparameterization
+// and KL, one pass over spans each (rows × latent: small). The per-pixel
+// reconstruction losses run in the fused `Matrix.logisticLoss` kernel.
 
 /// z = μ + exp(½ log σ²)·ε, and returns KL(q(z|x) ‖ N(0, I)) summed over the rows:
 /// −½ Σ (1 + log σ² − μ² − σ²).
@@ -54,51 +55,12 @@ func reparameterizeBackward(head: Matrix, noise: Matrix, latentGradient: Matrix,
     }
 }
 
-/// The summed reconstruction loss of `logits` against `target`, writing the
-/// decoder's output σ(logits) to `probabilities` and, if given, dLoss/dlogits
-/// to `logitGradient`.
-///
-/// BCE is computed from logits (max(l,0) − l·x + log(1 + e^−|l|)), which is
-/// exact where PyTorch's `binary_cross_entropy` on probabilities has to clamp.
-func reconstructionLoss(
-    _ kind: Reconstruction, logits: Matrix, target: Matrix, probabilities: Matrix, logitGradient: Matrix?
-) -> Double {
-    let count = logits.count
-    return logits.flattened.withSpan { l in
-        target.flattened.withSpan { x in
-            probabilities.flattened.withMutableSpan { p in
-                var total: Double = 0
-                var rowStart = 0
-                while rowStart < count {
-                    var rowLoss: Float = 0
-                    for i in rowStart..<(rowStart + logits.columns) {
-                        let logit = l[i]
-                        let decay = Float.exp(-abs(logit))
-                        let probability = logit >= 0 ? 1 / (1 + decay) : decay / (1 + decay)
-                        p[i] = probability
-                        switch kind {
-                        case .bce:
-                            rowLoss += max(logit, 0) - logit * x[i] + Float.log(onePlus: decay)
-                        case .mse:
-                            let error = probability - x[i]
-                            rowLoss += error * error
-                        }
-                    }
-                    total += Double(rowLoss)
-                    rowStart += logits.columns
-                }
-                if let logitGradient {
-                    logitGradient.flattened.withMutableSpan { g in
-                        for i in 0..<count {
-                            switch kind {
-                            case .bce: g[i] = p[i] - x[i]
-                            case .mse: g[i] = 2 * (p[i] - x[i]) * p[i] * (1 - p[i])
-                            }
-                        }
-                    }
-                }
-                return total
-            }
+extension Reconstruction {
+    /// The fused kernel that scores logits this way.
+    var logisticLoss: LogisticLoss {
+        switch self {
+        case .bce: .crossEntropy
+        case .mse: .squaredError
         }
     }
 }

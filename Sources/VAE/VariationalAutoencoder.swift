@@ -108,8 +108,8 @@ public final class VariationalAutoencoder {
             for (column, value) in code.enumerated() { latent[row, column] = value }
         }
         let logits = runDecoder(rows: rows)
-        _ = reconstructionLoss(.bce, logits: logits, target: logits, probabilities: workspace.probabilities.prefix(rows: rows),
-                               logitGradient: nil)
+        _ = logits.logisticLoss(.crossEntropy, targets: logits, probabilities: workspace.probabilities.prefix(rows: rows),
+                                gradient: nil)
         return workspace.probabilities.prefix(rows: rows)
     }
 
@@ -125,10 +125,10 @@ public final class VariationalAutoencoder {
         self.head.forward(activation, into: head, relu: false)
         let kl = reparameterize(head: head, noise: batch.noise, into: workspace.latent.prefix(rows: rows))
         let logits = runDecoder(rows: rows)
-        let reconstruction = reconstructionLoss(
-            objective.reconstruction, logits: logits, target: batch.input,
+        let reconstruction = logits.logisticLoss(
+            objective.reconstruction.logisticLoss, targets: batch.input,
             probabilities: workspace.probabilities.prefix(rows: rows),
-            logitGradient: keepGradient ? workspace.decoderGradients[decoder.count - 1].prefix(rows: rows) : nil)
+            gradient: keepGradient ? workspace.decoderGradients[decoder.count - 1].prefix(rows: rows) : nil)
         return LossTerms(loss: reconstruction + Double(objective.beta) * kl, reconstruction: reconstruction, kl: kl)
     }
 
