@@ -38,7 +38,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
-            "Training", "MPI", "VAE", "Dataset", "Tensors",
+            "Training", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

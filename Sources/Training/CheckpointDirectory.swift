@@ -41,6 +41,14 @@ public struct CheckpointDirectory: Sendable {
         return steps.sorted { $0.0 > $1.0 }.map(\.1)
     }
 
+    /// Removes temporary files left by a writer that died mid-write (the
+    /// checkpoints themselves are never partial: they appear by rename).
+    public func removeStaleTemporaryFiles() throws(FileError) {
+        for name in try Files.list(path) where name.hasPrefix("checkpoint-") && name.contains(".safetensors.tmp.") {
+            try Files.remove("\(path)/\(name)")
+        }
+    }
+
     /// Reads and verifies one checkpoint file.
     public static func load(_ file: String) throws(CheckpointError) -> Checkpoint {
         let bytes: [UInt8]

@@ -1,5 +1,6 @@
 import MPI
 import Randomness
+import SystemIO
 import Tensors
 import VAE
 
@@ -24,9 +25,10 @@ extension Trainer {
             let start = MPIEnvironment.wallTime
             var allreduceSeconds = 0.0
             var stepsThisRun = 0
+            var stopRequested = false
             repeat {
-                try trainStep(order: order, noise: noise, allreduceSeconds: &allreduceSeconds,
-                              consecutiveBadSteps: &consecutiveBadSteps)
+                stopRequested = try trainStep(order: order, noise: noise, allreduceSeconds: &allreduceSeconds,
+                                              consecutiveBadSteps: &consecutiveBadSteps)
                 stepsThisRun += 1
                 if configuration.logEvery > 0 && progress.step % configuration.logEvery == 0 {
                     logProgress(stepsThisRun: stepsThisRun, since: start)
@@ -35,25 +37,40 @@ extension Trainer {
                    progress.stepInEpoch != 0, progress.step < totalSteps {
                     try saveCheckpoint()
                 }
-            } while progress.stepInEpoch != 0 && progress.step < totalSteps
+            } while progress.stepInEpoch != 0 && progress.step < totalSteps && !stopRequested
             let trainSeconds = MPIEnvironment.wallTime - start
 
-            guard progress.stepInEpoch == 0 else {
-                try saveCheckpoint()  // stopped by --max-steps inside an epoch
-                break
+            let checkpoint: String?
+            if progress.stepInEpoch == 0 {
+                let (metrics, path) = try finishEpoch(epoch: epoch + 1, trainSeconds: trainSeconds, steps: stepsThisRun,
+                                                      allreduceSeconds: allreduceSeconds, start: start)
+                lastEpoch = metrics
+                checkpoint = path
+            } else {
+                checkpoint = try saveCheckpoint()  // --max-steps or a stop inside an epoch
             }
-            let metrics = try finishEpoch(epoch: epoch + 1, trainSeconds: trainSeconds, steps: stepsThisRun,
-                                          allreduceSeconds: allreduceSeconds, start: start)
-            lastEpoch = metrics
+            if stopRequested {
+                // No rank leaves before rank 0's checkpoint is on disk: mpirun
+                // ends the whole job as soon as one rank exits non-zero.
+                do {
+                    try communicator.barrier()
+                } catch {
+                    throw .mpi(error)
+                }
+                throw .stopped(step: progress.step, checkpoint: checkpoint)
+            }
+            if progress.stepInEpoch != 0 { break }
         }
         return lastEpoch
     }
 
     /// One data-parallel step: this rank's shard forward and backward, one
-    /// allreduce of gradients + loss sums + a non-finite flag, then the same
-    /// Adam update on every rank (or, if any rank saw NaN/Inf, the same skip).
+    /// allreduce of gradients + loss sums + the non-finite and stop flags,
+    /// then the same Adam update on every rank (or, if any rank saw NaN/Inf,
+    /// the same skip). Returns whether some rank asked to stop, which every
+    /// rank learns from the same reduced flag.
     private func trainStep(order: [Int], noise: CounterGaussian, allreduceSeconds: inout Double,
-                           consecutiveBadSteps: inout Int) throws(TrainingError) {
+                           consecutiveBadSteps: inout Int) throws(TrainingError) -> Bool {
         let positions = sampler.positions(step: progress.stepInEpoch)
         let batch = model.batch(rows: positions.count)
         batch.input.gatherRows(from: data.train.pixels, rowIndices: order[positions], scale: 1 / 255)
@@ -61,15 +78,13 @@ extension Trainer {
             batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: position) }
         }
         let terms = model.lossAndGradients(batch, objective: configuration.objective)
-        if let injectNaN, injectNaN.rank == communicator.rank, injectNaN.step <= progress.step,
-           progress.step < injectNaN.step + injectNaN.count {
-            model.gradients[0] = .nan
-        }
+        injectFaults()
         let trailer = model.layout.count
         reduction[trailer + StepTrailer.loss.rawValue] = Float(terms.loss)
         reduction[trailer + StepTrailer.reconstruction.rawValue] = Float(terms.reconstruction)
         reduction[trailer + StepTrailer.kl.rawValue] = Float(terms.kl)
         reduction[trailer + StepTrailer.nonFinite.rawValue] = terms.isFinite && model.gradients.isFinite ? 0 : 1
+        reduction[trailer + StepTrailer.stopRequested.rawValue] = StopSignals.pending == nil ? 0 : 1
 
         let before = MPIEnvironment.wallTime
         do {
@@ -80,6 +95,7 @@ extension Trainer {
         allreduceSeconds += MPIEnvironment.wallTime - before
 
         progress.step += 1
+        let stopRequested = reduction[trailer + StepTrailer.stopRequested.rawValue] > 0
         guard reduction[trailer + StepTrailer.nonFinite.rawValue] == 0 else {
             progress.skippedSteps += 1
             consecutiveBadSteps += 1
@@ -87,7 +103,7 @@ extension Trainer {
             if consecutiveBadSteps > configuration.maxBadSteps {
                 throw .tooManyNonFiniteSteps(count: consecutiveBadSteps, step: progress.step)
             }
-            return
+            return stopRequested
         }
         consecutiveBadSteps = 0
         adam.update(model.parameters, gradients: model.gradients)
@@ -96,10 +112,26 @@ extension Trainer {
             reconstruction: Double(reduction[trailer + StepTrailer.reconstruction.rawValue]),
             kl: Double(reduction[trailer + StepTrailer.kl.rawValue]))
         progress.epochSamples += sampler.globalBatchSize
+        return stopRequested
+    }
+
+    private func injectFaults() {
+        for fault in faults {
+            switch fault {
+            case let .nan(rank, step, count) where rank == communicator.rank && (step..<(step + count)).contains(progress.step):
+                model.gradients[0] = .nan
+            case let .signal(rank, step, number) where rank == communicator.rank && step == progress.step:
+                StopSignals.simulate(number)
+            case let .crash(rank, step) where rank == communicator.rank && step == progress.step:
+                fatalError("injected crash on rank \(rank) at step \(step) (VAE_DIST_TEST_FAULT)")
+            default:
+                break
+            }
+        }
     }
 
     private func finishEpoch(epoch: Int, trainSeconds: Double, steps: Int, allreduceSeconds: Double,
-                             start: Double) throws(TrainingError) -> EpochMetrics {
+                             start: Double) throws(TrainingError) -> (EpochMetrics, String?) {
         let samples = Double(max(progress.epochSamples, 1))
         let train = LossTerms(loss: progress.epochSums.loss / samples,
                               reconstruction: progress.epochSums.reconstruction / samples,
@@ -124,13 +156,14 @@ extension Trainer {
             }
             logger.info("\(summaryLine(metrics))")
         }
-        try saveCheckpoint()
-        return metrics
+        return (metrics, try saveCheckpoint())
     }
 
-    /// Rank 0 writes; the state is identical on every rank.
-    func saveCheckpoint() throws(TrainingError) {
-        guard communicator.isRoot else { return }
+    /// Rank 0 writes (the state is identical on every rank) and returns the
+    /// path; other ranks return nil.
+    @discardableResult
+    func saveCheckpoint() throws(TrainingError) -> String? {
+        guard communicator.isRoot else { return nil }
         let checkpoint = Checkpoint(
             architecture: model.architecture, objective: configuration.objective,
             learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
@@ -140,6 +173,7 @@ extension Trainer {
         do {
             let path = try checkpoints.save(checkpoint)
             logger.debug("wrote \(path)")
+            return path
         } catch {
             throw .file(error)
         }

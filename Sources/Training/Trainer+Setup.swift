@@ -13,11 +13,22 @@ extension Trainer {
         do {
             try Files.createDirectory(output)
             try Files.probeWritable(output)
+            try checkpoints.removeStaleTemporaryFiles()
         } catch {
             throw .configuration("--out \(output): cannot write there: \(error.reason)")
         }
+        let existing: [String]
+        do {
+            existing = try checkpoints.checkpointPaths()
+        } catch {
+            throw .file(error)
+        }
         switch configuration.resume {
         case .none:
+            // Two runs in one directory would prune each other's checkpoints.
+            if let newest = existing.first {
+                throw .configuration("--out \(output) already holds checkpoints (newest: \(newest)); pass --resume auto to continue that run, or choose another --out")
+            }
             return nil
         case let .path(file):
             let checkpoint: Checkpoint
@@ -33,7 +44,10 @@ extension Trainer {
             let (found, skipped) = checkpoints.newestValid(isUsable: incompatibility)
             for problem in skipped { logger.warning("skipping checkpoint: \(problem.description)") }
             guard let (checkpoint, file) = found else {
-                logger.info("--resume auto: no usable checkpoint in \(output), starting from scratch")
+                if let newest = existing.first {
+                    throw .configuration("--resume auto: none of the \(existing.count) checkpoint(s) in \(output) can continue this run (newest: \(newest)); fix the flags or choose another --out")
+                }
+                logger.info("--resume auto: no checkpoint in \(output) yet, starting from scratch")
                 return nil
             }
             logger.info("resuming from \(file) (step \(checkpoint.progress.step))")

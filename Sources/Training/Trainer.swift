@@ -24,12 +24,17 @@ public final class Trainer {
     let reduction: FloatBuffer
     var progress: TrainingProgress
     var lastMetrics: [String: Double] = [:]
-    /// Test-only fault injection; see ``NaNInjection``.
-    let injectNaN: NaNInjection?
+    /// Test-only faults; see ``FaultInjection``.
+    let faults: [FaultInjection]
 
     /// Slots after the gradients in ``reduction``.
     enum StepTrailer: Int, CaseIterable {
-        case loss, reconstruction, kl, nonFinite
+        /// Loss sums of this rank's shard.
+        case loss, reconstruction, kl
+        /// 1 on a rank whose loss or gradients hold NaN/Inf.
+        case nonFinite
+        /// 1 on a rank that received a stop signal.
+        case stopRequested
         static let count = allCases.count
     }
 
@@ -37,11 +42,11 @@ public final class Trainer {
     /// prepares the output directory and restores or initializes the model
     /// (rank 0's state is broadcast, so every replica starts identical).
     public init(configuration: TrainingConfiguration, communicator: Communicator, logger: Logger,
-                injectNaN: NaNInjection? = nil) throws(TrainingError) {
+                faults: [FaultInjection] = []) throws(TrainingError) {
         self.configuration = configuration
         self.communicator = communicator
         self.logger = logger
-        self.injectNaN = injectNaN
+        self.faults = faults
         BLASThreads.set(configuration.blasThreads)
 
         let data = try communicator.agree { () throws(TrainingError) -> MNISTDirectory in
@@ -110,20 +115,30 @@ public final class Trainer {
     }
 }
 
-/// For tests only: poisons one rank's gradient with NaN for `count` steps
-/// from global step `step`, to prove that every rank then skips the update.
-/// The CLI reads it from `VAE_DIST_TEST_INJECT_NAN=rank:step[:count]`.
-public struct NaNInjection: Sendable {
-    public let rank: Int
-    public let step: Int
-    public let count: Int
+/// Faults the tests inject to prove how a job reacts, each on one rank at
+/// one global step. The CLI reads them from `VAE_DIST_TEST_FAULT` (for
+/// tests only; see README, "Failure behaviour"):
+///
+/// - `nan:RANK:STEP[:COUNT]`: the rank's gradient holds NaN for COUNT steps;
+/// - `signal:RANK:STEP:NUMBER`: the rank raises signal NUMBER (through the
+///   real handler, as `kill` would);
+/// - `crash:RANK:STEP`: the rank crashes (a trap, as from a bug).
+public enum FaultInjection: Equatable, Sendable {
+    case nan(rank: Int, step: Int, count: Int)
+    case signal(rank: Int, step: Int, number: Int32)
+    case crash(rank: Int, step: Int)
 
-    /// Parses `rank:step[:count]`; nil if malformed.
+    /// Parses one fault; nil if malformed.
     public init?(_ text: String) {
-        let parts = text.split(separator: ":").map { Int($0) }
-        guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
-        rank = parts[0]!
-        step = parts[1]!
-        count = parts.count == 3 ? parts[2]! : 1
+        let parts = text.split(separator: ":")
+        let numbers = parts.dropFirst().compactMap { Int($0) }
+        guard numbers.count == parts.count - 1, numbers.allSatisfy({ $0 >= 0 }) else { return nil }
+        switch (parts.first, numbers.count) {
+        case ("nan", 2): self = .nan(rank: numbers[0], step: numbers[1], count: 1)
+        case ("nan", 3): self = .nan(rank: numbers[0], step: numbers[1], count: numbers[2])
+        case ("signal", 3): self = .signal(rank: numbers[0], step: numbers[1], number: Int32(numbers[2]))
+        case ("crash", 2): self = .crash(rank: numbers[0], step: numbers[1])
+        default: return nil
+        }
     }
 }

@@ -16,6 +16,9 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case tooManyNonFiniteSteps(count: Int, step: Int)
     /// Another rank failed; that rank reports why.
     case failedOnOtherRank(Int)
+    /// A stop signal reached some rank; every rank finished the step and the
+    /// checkpoint at `step` was written.
+    case stopped(step: Int, checkpoint: String?)
 
     public var description: String {
         switch self {
@@ -29,6 +32,8 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
         case let .tooManyNonFiniteSteps(count, step):
             "stopping at step \(step): \(count) consecutive steps had non-finite loss or gradients (--max-bad-steps); the last checkpoint holds the last good state"
         case let .failedOnOtherRank(rank): "rank \(rank) failed"
+        case let .stopped(step, checkpoint):
+            "stopped by a signal after step \(step)" + (checkpoint.map { "; wrote \($0), continue with --resume auto" } ?? "")
         }
     }
 
@@ -36,8 +41,15 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     /// (rank 0's) suffices and every rank can exit cleanly.
     public var isAgreed: Bool {
         switch self {
-        case .failedOnOtherRank, .tooManyNonFiniteSteps: true
+        case .failedOnOtherRank, .tooManyNonFiniteSteps, .stopped: true
         default: false
         }
+    }
+
+    /// The process exit status: 75 (EX_TEMPFAIL) for a graceful stop, whose
+    /// work is saved and can be resumed; 1 for every failure.
+    public var exitStatus: Int32 {
+        if case .stopped = self { return 75 }
+        return 1
     }
 }

@@ -94,9 +94,7 @@ struct Train: ParsableCommand {
         try require(maxBadSteps >= 0, "--max-bad-steps must be >= 0 (got \(maxBadSteps))")
         try require(!out.isEmpty, "--out must not be empty")
         if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
-        let injection = ProcessInfo.processInfo.environment["VAE_DIST_TEST_INJECT_NAN"]
-        try require(injection.map { NaNInjection($0) != nil } ?? true,
-                    "VAE_DIST_TEST_INJECT_NAN must be rank:step[:count]")
+        try require(faults != nil, "VAE_DIST_TEST_FAULT must be a comma-separated list of nan:RANK:STEP[:COUNT], signal:RANK:STEP:NUMBER or crash:RANK:STEP")
     }
 
     var trainingConfiguration: TrainingConfiguration {
@@ -125,11 +123,17 @@ struct Train: ParsableCommand {
         return configuration
     }
 
+    /// Test-only faults from `VAE_DIST_TEST_FAULT`; nil if it is malformed.
+    var faults: [FaultInjection]? {
+        guard let text = ProcessInfo.processInfo.environment["VAE_DIST_TEST_FAULT"], !text.isEmpty else { return [] }
+        let parsed = text.split(separator: ",").map { FaultInjection(String($0)) }
+        return parsed.contains(nil) ? nil : parsed.compactMap { $0 }
+    }
+
     func run() throws {
-        let injection = ProcessInfo.processInfo.environment["VAE_DIST_TEST_INJECT_NAN"].flatMap(NaNInjection.init)
         withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
             try Trainer(configuration: trainingConfiguration, communicator: communicator,
-                        logger: logger, injectNaN: injection)
+                        logger: logger, faults: faults ?? [])
         } work: { trainer throws(TrainingError) in
             try trainer.run()
         }

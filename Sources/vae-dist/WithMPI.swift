@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MPI
+import SystemIO
 import Training
 
 /// Runs a subcommand's work inside an MPI session and turns its outcome into
@@ -30,18 +31,24 @@ func withMPI<State>(
         RankLogHandler(rank: world.rank, size: world.size, level: verbose ? .debug : .info)
     }
     logger.logLevel = verbose ? .debug : .info
+    // After MPI_Init, so these handlers replace any OpenMPI installed.
+    StopSignals.install()
 
     func fail(_ error: TrainingError, agreed: Bool) -> Never {
-        if case .failedOnOtherRank = error {
-            // The failing rank reports; this one only leaves cleanly.
-        } else {
-            report(error.description, rank: world.rank, size: world.size)
+        switch error {
+        case .failedOnOtherRank:
+            break  // the failing rank reports; this one only leaves cleanly
+        case .stopped:
+            if world.isRoot { logger.notice("\(error.description)") }
+        default:
+            // A collective outcome is the same everywhere: rank 0 says it once.
+            if !error.isAgreed || world.isRoot { report(error.description, rank: world.rank, size: world.size) }
         }
         if agreed || world.size == 1 {
             try? environment.finalize()
-            exit(1)
+            exit(error.exitStatus)
         }
-        world.abort(exitCode: 1)
+        world.abort(exitCode: error.exitStatus)
     }
 
     let state: State

@@ -59,32 +59,84 @@ public enum Command {
 
     public static func execute(_ executable: String, _ arguments: [String], timeout: Double,
                                environment: [String: String] = [:]) -> CommandResult {
+        guard let running = start(executable, arguments, environment: environment) else {
+            return CommandResult(status: -1, output: "", error: "cannot start \(executable)", seconds: 0, timedOut: false)
+        }
+        return running.wait(timeout: timeout)
+    }
+
+    /// Starts `mpirun -np N vae-dist ARGS` and returns at once, so a test can
+    /// act on the job (signal a rank, kill it) while it runs.
+    public static func startMPI(_ ranks: Int, _ arguments: [String], timeout: Double = 180,
+                                environment: [String: String] = [:]) -> RunningCommand? {
+        start("/usr/bin/mpirun", ["-np", String(ranks), "--oversubscribe", "--timeout", String(Int(timeout)), binary] + arguments,
+              environment: environment)
+    }
+
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> RunningCommand? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = cleanEnvironment(adding: environment)
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("vae-out-\(UUID().uuidString)")
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("vae-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outputFile)
-            try? FileManager.default.removeItem(at: errorFile)
-        }
-        guard let output = try? FileHandle(forWritingTo: outputFile), let error = try? FileHandle(forWritingTo: errorFile) else {
-            return CommandResult(status: -1, output: "", error: "cannot create output files", seconds: 0, timedOut: false)
-        }
+        guard FileManager.default.createFile(atPath: outputFile.path, contents: nil),
+              FileManager.default.createFile(atPath: errorFile.path, contents: nil),
+              let output = try? FileHandle(forWritingTo: outputFile), let error = try? FileHandle(forWritingTo: errorFile)
+        else { return nil }
         process.standardOutput = output
         process.standardError = error
-        let start = Date()
         do {
             try process.run()
         } catch {
-            return CommandResult(status: -1, output: "", error: "cannot start \(executable): \(error)", seconds: 0, timedOut: false)
+            return nil
         }
+        return RunningCommand(process: process, outputFile: outputFile, errorFile: errorFile, output: output, error: error)
+    }
+}
+
+/// A started process (mpirun or vae-dist) and where its output goes.
+public final class RunningCommand: @unchecked Sendable {
+    let process: Process
+    let outputFile: URL
+    let errorFile: URL
+    let output: FileHandle
+    let error: FileHandle
+    let started = Date()
+
+    init(process: Process, outputFile: URL, errorFile: URL, output: FileHandle, error: FileHandle) {
+        self.process = process
+        self.outputFile = outputFile
+        self.errorFile = errorFile
+        self.output = output
+        self.error = error
+    }
+
+    public var processIdentifier: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    /// The PIDs of the job's ranks: mpirun's children on this machine.
+    public var rankProcessIdentifiers: [Int32] {
+        let listing = Command.execute("/usr/bin/pgrep", ["-P", String(process.processIdentifier)], timeout: 10)
+        return listing.output.split(separator: "\n").compactMap { Int32($0) }.sorted()
+    }
+
+    /// Polls `condition` every 20 ms for up to `timeout` seconds.
+    public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            if !process.isRunning { return condition() }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
+    /// Waits for the process to end (killing it after `timeout` seconds).
+    public func wait(timeout: Double) -> CommandResult {
         var timedOut = false
         while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
+            if Date().timeIntervalSince(started) > timeout {
                 timedOut = true
                 process.terminate()
                 Thread.sleep(forTimeInterval: 2)
@@ -98,7 +150,9 @@ public enum Command {
         try? error.close()
         let out = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(at: outputFile)
+        try? FileManager.default.removeItem(at: errorFile)
         return CommandResult(status: process.terminationStatus, output: out, error: err,
-                             seconds: Date().timeIntervalSince(start), timedOut: timedOut)
+                             seconds: Date().timeIntervalSince(started), timedOut: timedOut)
     }
 }
