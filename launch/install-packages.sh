@@ -4,7 +4,7 @@
 # python3 (the tests read vae-dist's PNG and safetensors files with it).
 # Needs root, or sudo.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv)
 as_root=()
 [[ $(id -u) -eq 0 ]] || as_root=(sudo)
 export DEBIAN_FRONTEND=noninteractive

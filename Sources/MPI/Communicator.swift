@@ -105,6 +105,83 @@ public struct Communicator: @unchecked Sendable {
         return result
     }
 
+    /// Sums `send` (the whole vector, on every rank) and leaves rank r with
+    /// the part `counts[r]` elements long that starts at Σ counts[..<r].
+    /// With an allgather afterwards, the two halves of an allreduce; in
+    /// between, each rank can work on its part alone.
+    public func reduceScatter(_ send: Vector, into receive: Vector, counts: [Int],
+                              _ operation: ReductionOperation = .sum) throws(MPIError) {
+        precondition(counts.count == size && counts.reduce(0, +) == send.count, "counts must split the vector over the ranks")
+        precondition(receive.count == counts[rank], "receive holds this rank's part")
+        let counts32 = counts.map { Int32($0) }
+        try mpi("MPI_Reduce_scatter") {
+            counts32.withUnsafeBufferPointer { countsPointer in
+                MPI_Reduce_scatter(send.buffer.base + send.offset, receive.buffer.base + receive.offset,
+                                   countsPointer.baseAddress, Float.datatype.handle, operation.handle, handle)
+            }
+        }
+    }
+
+    /// Rank r's part of `vector` (the `counts[r]` elements at Σ counts[..<r])
+    /// is copied to the same place on every rank: the parts become the whole.
+    public func allgather(inPlace vector: Vector, counts: [Int]) throws(MPIError) {
+        let (counts32, offsets) = layout(counts, total: vector.count)
+        try mpi("MPI_Allgatherv") {
+            counts32.withUnsafeBufferPointer { countsPointer in
+                offsets.withUnsafeBufferPointer { offsetsPointer in
+                    MPI_Allgatherv(vae_mpi_in_place(), 0, Float.datatype.handle, vector.buffer.base + vector.offset,
+                                   countsPointer.baseAddress, offsetsPointer.baseAddress, Float.datatype.handle, handle)
+                }
+            }
+        }
+    }
+
+    /// Collects every rank's `part` into `whole` on `root`, parts in rank
+    /// order. `whole` is significant on `root` only (other ranks pass nil).
+    public func gather(_ part: Vector, into whole: Vector?, counts: [Int], root: Int = 0) throws(MPIError) {
+        precondition(part.count == counts[rank], "part must be this rank's count")
+        precondition((rank == root) == (whole != nil), "whole is given on the root, and only there")
+        let (counts32, offsets) = layout(counts, total: whole?.count ?? counts.reduce(0, +))
+        try mpi("MPI_Gatherv") {
+            counts32.withUnsafeBufferPointer { countsPointer in
+                offsets.withUnsafeBufferPointer { offsetsPointer in
+                    MPI_Gatherv(part.buffer.base + part.offset, Int32(part.count), Float.datatype.handle,
+                                whole.map { $0.buffer.base + $0.offset }, countsPointer.baseAddress, offsetsPointer.baseAddress,
+                                Float.datatype.handle, Int32(root), handle)
+                }
+            }
+        }
+    }
+
+    /// The inverse of ``gather(_:into:counts:root:)``: `root`'s `whole` is cut
+    /// into parts and rank r receives part r. `whole` is significant on `root`
+    /// only (other ranks pass nil).
+    public func scatter(_ whole: Vector?, into part: Vector, counts: [Int], root: Int = 0) throws(MPIError) {
+        precondition(part.count == counts[rank], "part must be this rank's count")
+        precondition((rank == root) == (whole != nil), "whole is given on the root, and only there")
+        let (counts32, offsets) = layout(counts, total: whole?.count ?? counts.reduce(0, +))
+        try mpi("MPI_Scatterv") {
+            counts32.withUnsafeBufferPointer { countsPointer in
+                offsets.withUnsafeBufferPointer { offsetsPointer in
+                    MPI_Scatterv(whole.map { $0.buffer.base + $0.offset }, countsPointer.baseAddress, offsetsPointer.baseAddress,
+                                 Float.datatype.handle, part.buffer.base + part.offset, Int32(part.count),
+                                 Float.datatype.handle, Int32(root), handle)
+                }
+            }
+        }
+    }
+
+    private func layout(_ counts: [Int], total: Int) -> ([Int32], [Int32]) {
+        precondition(counts.count == size && counts.reduce(0, +) == total, "counts must split the vector over the ranks")
+        var offsets = [Int32]()
+        var running = 0
+        for count in counts {
+            offsets.append(Int32(running))
+            running += count
+        }
+        return (counts.map { Int32($0) }, offsets)
+    }
+
     /// Ends every rank of the job now. For faults one rank cannot recover from
     /// alone: the others may be blocked in a collective and would wait forever.
     public func abort(exitCode: Int32) -> Never {

@@ -1,4 +1,8 @@
 import CBLAS
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A GEMM operand: a matrix as stored, or its transpose (``Matrix/transposed``),
 /// so a call reads like the formula: `gemm(input, weight.transposed, into: output)`.
@@ -34,6 +38,8 @@ public func gemm(_ a: some GEMMOperand, _ b: some GEMMOperand, into c: Matrix, a
     precondition(!c.flattened.overlaps(left.flattened) && !c.flattened.overlaps(right.flattened),
                  "gemm output overlaps an input")
     guard m > 0, n > 0 else { return }
+    let started = GEMMClock.now()
+    defer { GEMMClock.add(since: started) }
     if k == 0 {
         c.flattened.scale(by: beta)
         return
@@ -58,4 +64,23 @@ public enum BLASThreads {
     }
 
     public static var current: Int { Int(openblas_get_num_threads()) }
+}
+
+/// Time spent inside ``gemm(_:_:into:alpha:beta:)`` by this process, so the
+/// trainer and the benchmark can say what share of a step is matrix
+/// multiplication (the part BLAS bounds) and what share is everything else.
+public enum GEMMClock {
+    private static let nanoseconds = Atomic<UInt64>(0)
+
+    public static var seconds: Double { Double(nanoseconds.load(ordering: .relaxed)) * 1e-9 }
+
+    static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    static func add(since start: UInt64) {
+        nanoseconds.add(now() - start, ordering: .relaxed)
+    }
 }

@@ -11,8 +11,15 @@ public struct EpochMetrics: Sendable {
     public var test: LossTerms
     public var samplesPerSecond: Double
     public var epochSeconds: Double
+    /// Seconds in the epoch's training steps (no evaluation, images or checkpoint).
+    public var trainSeconds: Double
+    /// Of ``trainSeconds`` on rank 0: inside GEMMs, and inside (or waiting in)
+    /// the gradient allreduce.
+    public var gemmSeconds: Double
     public var allreduceSeconds: Double
     public var skippedSteps: Int
+    /// The largest peak resident set size of any rank, in MiB.
+    public var peakResidentMegabytes: Double
 
     /// One JSON object with the documented keys (non-finite numbers as null).
     public var jsonLine: String {
@@ -21,7 +28,9 @@ public struct EpochMetrics: Sendable {
             ("train_loss", json(train.loss)), ("train_recon", json(train.reconstruction)), ("train_kl", json(train.kl)),
             ("test_loss", json(test.loss)), ("test_recon", json(test.reconstruction)), ("test_kl", json(test.kl)),
             ("samples_per_sec", json(samplesPerSecond)), ("epoch_seconds", json(epochSeconds)),
+            ("train_seconds", json(trainSeconds)), ("gemm_seconds", json(gemmSeconds)),
             ("allreduce_seconds", json(allreduceSeconds)), ("skipped_steps", String(skippedSteps)),
+            ("peak_rss_mb", json(peakResidentMegabytes)),
         ]
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }

@@ -23,6 +23,7 @@ extension Trainer {
             let order = sampler.order(epoch: epoch)
             let noise = CounterGaussian(seed: configuration.seed, stream: UInt64(epoch))
             let start = MPIEnvironment.wallTime
+            let gemmAtStart = GEMMClock.seconds
             var allreduceSeconds = 0.0
             var stepsThisRun = 0
             var stopRequested = false
@@ -39,11 +40,13 @@ extension Trainer {
                 }
             } while progress.stepInEpoch != 0 && progress.step < totalSteps && !stopRequested
             let trainSeconds = MPIEnvironment.wallTime - start
+            let gemmSeconds = GEMMClock.seconds - gemmAtStart
 
             let checkpoint: String?
             if progress.stepInEpoch == 0 {
-                let (metrics, path) = try finishEpoch(epoch: epoch + 1, trainSeconds: trainSeconds, steps: stepsThisRun,
-                                                      allreduceSeconds: allreduceSeconds, start: start)
+                let (metrics, path) = try finishEpoch(epoch: epoch + 1, steps: stepsThisRun, start: start,
+                                                      trainSeconds: trainSeconds, gemmSeconds: gemmSeconds,
+                                                      allreduceSeconds: allreduceSeconds)
                 lastEpoch = metrics
                 checkpoint = path
             } else {
@@ -87,8 +90,11 @@ extension Trainer {
         reduction[trailer + StepTrailer.stopRequested.rawValue] = StopSignals.pending == nil ? 0 : 1
 
         let before = MPIEnvironment.wallTime
+        let sharded = partition.isSharded
         do {
-            try communicator.allreduce(reduction.all)
+            // Sharded: the flags and loss sums first, so every rank knows
+            // whether to skip before any gradient moves.
+            try communicator.allreduce(sharded ? reduction.vector(offset: trailer, count: StepTrailer.count) : reduction.all)
         } catch {
             throw .mpi(error)
         }
@@ -106,7 +112,22 @@ extension Trainer {
             return stopRequested
         }
         consecutiveBadSteps = 0
-        adam.update(model.parameters, gradients: model.gradients)
+        if sharded {
+            do {
+                let started = MPIEnvironment.wallTime
+                try communicator.reduceScatter(model.gradients, into: gradientShard, counts: partition.counts)
+                let scattered = MPIEnvironment.wallTime
+                adam.update(model.parameters.slice(from: partition.range.lowerBound, count: partition.range.count),
+                            gradients: gradientShard)
+                let updated = MPIEnvironment.wallTime
+                try communicator.allgather(inPlace: model.parameters, counts: partition.counts)
+                allreduceSeconds += (scattered - started) + (MPIEnvironment.wallTime - updated)
+            } catch {
+                throw .mpi(error)
+            }
+        } else {
+            adam.update(model.parameters, gradients: model.gradients)
+        }
         progress.epochSums = progress.epochSums + LossTerms(
             loss: Double(reduction[trailer + StepTrailer.loss.rawValue]),
             reconstruction: Double(reduction[trailer + StepTrailer.reconstruction.rawValue]),
@@ -130,17 +151,24 @@ extension Trainer {
         }
     }
 
-    private func finishEpoch(epoch: Int, trainSeconds: Double, steps: Int, allreduceSeconds: Double,
-                             start: Double) throws(TrainingError) -> (EpochMetrics, String?) {
+    private func finishEpoch(epoch: Int, steps: Int, start: Double, trainSeconds: Double, gemmSeconds: Double,
+                             allreduceSeconds: Double) throws(TrainingError) -> (EpochMetrics, String?) {
         let samples = Double(max(progress.epochSamples, 1))
         let train = LossTerms(loss: progress.epochSums.loss / samples,
                               reconstruction: progress.epochSums.reconstruction / samples,
                               kl: progress.epochSums.kl / samples)
         let test = try evaluate(data.test)
+        let peakResident: Double
+        do {
+            peakResident = try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
+        } catch {
+            throw .mpi(error)
+        }
         var metrics = EpochMetrics(
             epoch: epoch, step: progress.step, worldSize: communicator.size, train: train, test: test,
             samplesPerSecond: Double(steps * sampler.globalBatchSize) / max(trainSeconds, 1e-9),
-            epochSeconds: 0, allreduceSeconds: allreduceSeconds, skippedSteps: progress.skippedSteps)
+            epochSeconds: 0, trainSeconds: trainSeconds, gemmSeconds: gemmSeconds, allreduceSeconds: allreduceSeconds,
+            skippedSteps: progress.skippedSteps, peakResidentMegabytes: peakResident / 1_048_576)
         progress.epochSums = LossTerms()
         progress.epochSamples = 0
         lastMetrics = metrics.checkpointSummary
@@ -163,13 +191,19 @@ extension Trainer {
     /// path; other ranks return nil.
     @discardableResult
     func saveCheckpoint() throws(TrainingError) -> String? {
-        guard communicator.isRoot else { return nil }
+        let moments: (first: Vector, second: Vector)?
+        do {
+            moments = try gatherMoments()
+        } catch {
+            throw .mpi(error)
+        }
+        guard let moments else { return nil }
         let checkpoint = Checkpoint(
             architecture: model.architecture, objective: configuration.objective,
             learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
             seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: adam.step,
             lastMetrics: lastMetrics, parameters: model.parameters,
-            firstMoment: adam.firstMoment, secondMoment: adam.secondMoment)
+            firstMoment: moments.first, secondMoment: moments.second)
         do {
             let path = try checkpoints.save(checkpoint)
             logger.debug("wrote \(path)")
@@ -186,8 +220,12 @@ extension Trainer {
     }
 
     private func summaryLine(_ m: EpochMetrics) -> String {
-        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  test loss \(format(m.test.loss, 2)) (recon \(format(m.test.reconstruction, 2)), kl \(format(m.test.kl, 2)))  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s  allreduce \(format(m.allreduceSeconds, 3)) s"
+        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  test loss \(format(m.test.loss, 2)) (recon \(format(m.test.reconstruction, 2)), kl \(format(m.test.kl, 2)))  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
     }
+}
+
+func percent(_ part: Double, of whole: Double) -> String {
+    format(100 * part / max(whole, 1e-9), 0) + "%"
 }
 
 /// `value` with `digits` decimals (no Foundation formatter needed).

@@ -75,11 +75,15 @@ extension Trainer {
     /// Rank 0's initial state (fresh, or restored) is broadcast so every
     /// replica starts bit-identical.
     func synchronizeInitialState(from checkpoint: Checkpoint?) throws(TrainingError) {
+        // Adam's moments, whole on rank 0 when restored (empty otherwise).
+        let count = model.layout.count
+        let firstMoment = FloatBuffer(count: communicator.isRoot && checkpoint != nil ? count : 0)
+        let secondMoment = FloatBuffer(count: firstMoment.count)
         if communicator.isRoot {
             if let checkpoint {
                 model.parameters.copy(from: checkpoint.parameters)
-                adam.firstMoment.copy(from: checkpoint.firstMoment)
-                adam.secondMoment.copy(from: checkpoint.secondMoment)
+                firstMoment.all.copy(from: checkpoint.firstMoment)
+                secondMoment.all.copy(from: checkpoint.secondMoment)
                 adam.step = checkpoint.adamStep
                 progress = checkpoint.progress
                 lastMetrics = checkpoint.lastMetrics
@@ -89,14 +93,15 @@ extension Trainer {
             }
         }
         do {
+            var restored: [Int64] = [checkpoint == nil ? 0 : 1]
+            try communicator.broadcast(&restored)
+            if restored[0] == 1 { try distributeMoments(firstMoment.all, secondMoment.all) }
             var counters: [Int64] = [Int64(progress.step), Int64(adam.step), Int64(progress.skippedSteps),
                                     Int64(progress.epochSamples)]
             var sums: [Double] = [progress.epochSums.loss, progress.epochSums.reconstruction, progress.epochSums.kl]
             try communicator.broadcast(&counters)
             try communicator.broadcast(&sums)
             try communicator.broadcast(model.parameters)
-            try communicator.broadcast(adam.firstMoment)
-            try communicator.broadcast(adam.secondMoment)
             progress.step = Int(counters[0])
             adam.step = Int(counters[1])
             progress.skippedSteps = Int(counters[2])
@@ -112,5 +117,35 @@ extension Trainer {
                 throw .file(error)
             }
         }
+    }
+}
+
+extension Trainer {
+    /// Rank 0's whole moments (restored from a checkpoint) to every rank's
+    /// optimizer: its part when sharded, all of them otherwise.
+    private func distributeMoments(_ first: Vector, _ second: Vector) throws(MPIError) {
+        let root = communicator.isRoot
+        if partition.isSharded {
+            try communicator.scatter(root ? first : nil, into: adam.firstMoment, counts: partition.counts)
+            try communicator.scatter(root ? second : nil, into: adam.secondMoment, counts: partition.counts)
+        } else {
+            if root {
+                adam.firstMoment.copy(from: first)
+                adam.secondMoment.copy(from: second)
+            }
+            try communicator.broadcast(adam.firstMoment)
+            try communicator.broadcast(adam.secondMoment)
+        }
+    }
+
+    /// Adam's whole moments on rank 0 (gathered from every rank's part when
+    /// sharded), for a checkpoint; nil on other ranks.
+    func gatherMoments() throws(MPIError) -> (first: Vector, second: Vector)? {
+        let root = communicator.isRoot
+        guard partition.isSharded else { return root ? (adam.firstMoment, adam.secondMoment) : nil }
+        let whole = root ? (FloatBuffer(count: model.layout.count).all, FloatBuffer(count: model.layout.count).all) : nil
+        try communicator.gather(adam.firstMoment, into: whole?.0, counts: partition.counts)
+        try communicator.gather(adam.secondMoment, into: whole?.1, counts: partition.counts)
+        return whole.map { (first: $0.0, second: $0.1) }
     }
 }

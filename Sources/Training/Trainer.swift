@@ -19,9 +19,13 @@ public final class Trainer {
     let sampler: DistributedSampler
     let checkpoints: CheckpointDirectory
     let metricsLog: MetricsLog
-    /// Gradients followed by ``StepTrailer`` slots: one allreduce per step
-    /// moves the gradients, the loss sums and the step's agreed flags.
+    /// Gradients followed by ``StepTrailer`` slots: the loss sums and the
+    /// step's flags travel with the gradients (one allreduce), or just ahead
+    /// of them (sharded sync).
     let reduction: FloatBuffer
+    let partition: OptimizerPartition
+    /// This rank's part of the reduced gradients (sharded sync).
+    let gradientShard: Vector
     var progress: TrainingProgress
     var lastMetrics: [String: Double] = [:]
     /// Test-only faults; see ``FaultInjection``.
@@ -71,7 +75,11 @@ public final class Trainer {
         model = VariationalAutoencoder(architecture: architecture, parameters: parameters.all,
                                        gradients: reduction.vector(offset: 0, count: parameterCount),
                                        batchCapacity: max(sampler.localBatchSize, 64))
-        adam = Adam(configuration: Adam.Configuration(learningRate: Double(configuration.learningRate)), parameterCount: parameterCount)
+        partition = OptimizerPartition(sync: configuration.gradientSync, parameterCount: parameterCount,
+                                       rank: communicator.rank, worldSize: communicator.size)
+        gradientShard = partition.isSharded ? FloatBuffer(count: partition.range.count).all : model.gradients
+        adam = Adam(configuration: Adam.Configuration(learningRate: Double(configuration.learningRate)),
+                    parameterCount: partition.range.count)
         checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
         metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
         progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch)

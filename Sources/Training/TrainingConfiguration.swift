@@ -27,6 +27,7 @@ public struct TrainingConfiguration: Sendable {
     public var imagesEvery: Int = 1
     public var logEvery: Int = 0
     public var maxBadSteps: Int = 20
+    public var gradientSync: GradientSync = .sharded
 
     public init() {}
 }

@@ -58,8 +58,7 @@ private struct CollectiveChecks {
         try world.allreduce(&integers, .min)
         try check("allreduce min Int64", integers == [1 << 40])
 
-        let counts: [Int32] = [Int32(r), 1]
-        var summed = counts
+        var summed: [Int32] = [Int32(r), 1]
         try world.allreduce(&summed, .sum)
         try check("allreduce sum Int32", summed == [Int32(n * (n - 1) / 2), Int32(n)])
 
@@ -84,6 +83,31 @@ private struct CollectiveChecks {
 
         let gathered = try world.allgather([UInt64(r * 10), UInt64(r)])
         try check("allgather", gathered == (0..<n).flatMap { [UInt64($0 * 10), UInt64($0)] })
+
+        // Uneven parts (rank r holds r + 2 elements), as the optimizer shards are.
+        let counts = (0..<n).map { $0 + 2 }
+        let total = counts.reduce(0, +)
+        let start = counts[..<r].reduce(0, +)
+        let whole = FloatBuffer((0..<total).map { Float($0 * (r + 1)) })
+        let mine = FloatBuffer(count: counts[r])
+        try world.reduceScatter(whole.all, into: mine.all, counts: counts)
+        try check("reduce-scatter, uneven parts", (0..<counts[r]).allSatisfy { mine[$0] == Float((start + $0) * triangle) })
+
+        let gathered2 = FloatBuffer(count: total)
+        for i in 0..<counts[r] { gathered2[start + i] = Float(1000 * r + i) }
+        try world.allgather(inPlace: gathered2.all, counts: counts)
+        var expectedParts = [Float]()
+        for rank in 0..<n { expectedParts += (0..<counts[rank]).map { Float(1000 * rank + $0) } }
+        try check("allgather in place, uneven parts", gathered2.all.array == expectedParts)
+
+        let collected = FloatBuffer(count: total)
+        try world.gather(FloatBuffer((0..<counts[r]).map { Float(1000 * r + $0) }).all, into: r == 0 ? collected.all : nil,
+                         counts: counts)
+        try check("gather to rank 0", r != 0 || collected.all.array == expectedParts)
+
+        let part = FloatBuffer(count: counts[r])
+        try world.scatter(r == 0 ? FloatBuffer(expectedParts).all : nil, into: part.all, counts: counts)
+        try check("scatter from rank 0", part.all.array == (0..<counts[r]).map { Float(1000 * r + $0) })
 
         try world.barrier()
         logger.info("barrier: ok")

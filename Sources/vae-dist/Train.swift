@@ -7,6 +7,7 @@ import Training
 import VAE
 
 extension Reconstruction: ExpressibleByArgument {}
+extension GradientSync: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -73,6 +74,10 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("max-bad-steps"), parsing: .unconditional, help: "Stop after this many consecutive steps with NaN/Inf.")
     var maxBadSteps: Int = 20
 
+    @Option(name: .customLong("gradient-sync"),
+            help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere.")
+    var gradientSync: GradientSync = .sharded
+
     @Flag(help: "Log more (each checkpoint written).")
     var verbose = false
 
@@ -120,6 +125,7 @@ struct Train: ParsableCommand {
         configuration.imagesEvery = imagesEvery
         configuration.logEvery = logEvery
         configuration.maxBadSteps = maxBadSteps
+        configuration.gradientSync = gradientSync
         return configuration
     }
 

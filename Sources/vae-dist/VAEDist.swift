@@ -10,5 +10,5 @@ struct VAEDist: ParsableCommand {
               mpirun -np 2 vae-dist train --epochs 10 --out run1
               vae-dist train --epochs 1            # single process, same code path
             """,
-        subcommands: [Train.self, CheckMPI.self])
+        subcommands: [Train.self, CheckMPI.self, Benchmark.self])
 }
