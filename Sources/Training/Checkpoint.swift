@@ -19,6 +19,8 @@ public struct Checkpoint: Sendable {
     public var objective: Objective
     public var learningRate: Float
     public var globalBatchSize: Int
+    /// Micro-batches summed per optimizer step (`--accumulate`).
+    public var accumulate: Int
     public var seed: UInt64
     public var worldSize: Int
     public var progress: TrainingProgress
@@ -30,12 +32,13 @@ public struct Checkpoint: Sendable {
     public var secondMoment: Vector
 
     public init(architecture: Architecture, objective: Objective, learningRate: Float, globalBatchSize: Int,
-                seed: UInt64, worldSize: Int, progress: TrainingProgress, adamStep: Int,
+                accumulate: Int = 1, seed: UInt64, worldSize: Int, progress: TrainingProgress, adamStep: Int,
                 lastMetrics: [String: Double], parameters: Vector, firstMoment: Vector, secondMoment: Vector) {
         self.architecture = architecture
         self.objective = objective
         self.learningRate = learningRate
         self.globalBatchSize = globalBatchSize
+        self.accumulate = accumulate
         self.seed = seed
         self.worldSize = worldSize
         self.progress = progress
@@ -67,6 +70,7 @@ public struct Checkpoint: Sendable {
             "beta": String(objective.beta),
             "learning_rate": String(learningRate),
             "batch_size": String(globalBatchSize),
+            "accumulate": String(accumulate),
             "seed": String(seed),
             "world_size": String(worldSize),
             "step": String(progress.step),
@@ -161,6 +165,7 @@ public struct Checkpoint: Sendable {
             architecture: architecture,
             objective: Objective(reconstruction: reconstruction, beta: try field("beta")),
             learningRate: try field("learning_rate"), globalBatchSize: try field("batch_size"),
+            accumulate: try field("accumulate"),
             seed: try field("seed"), worldSize: try field("world_size"), progress: progress,
             adamStep: try field("adam_step"), lastMetrics: lastMetrics,
             parameters: parameters, firstMoment: firstMoment, secondMoment: secondMoment)

@@ -10,12 +10,12 @@ extension Trainer {
     /// Returns the metrics of the last completed epoch, if one completed.
     @discardableResult
     public func run() throws(TrainingError) -> EpochMetrics? {
-        let totalSteps = min(configuration.epochs * sampler.stepsPerEpoch, configuration.maxSteps ?? .max)
+        let totalSteps = min(configuration.epochs * stepsPerEpoch, configuration.maxSteps ?? .max)
         if progress.step >= totalSteps {
             logger.info("nothing to train: already at step \(progress.step) of \(totalSteps)")
             return nil
         }
-        logger.info("training \(model.architecture) (\(model.layout.count) parameters) on \(data.train.count) samples from \(data.path), \(communicator.size) rank(s) x batch \(sampler.localBatchSize), \(sampler.stepsPerEpoch) steps per epoch")
+        logger.info("training \(model.architecture) (\(model.layout.count) parameters) on \(data.train.count) samples from \(data.path), \(communicator.size) rank(s) x batch \(sampler.localBatchSize)\(configuration.accumulate > 1 ? " x \(configuration.accumulate) accumulated" : ""), \(stepsPerEpoch) steps per epoch")
         var lastEpoch: EpochMetrics?
         var consecutiveBadSteps = 0
         while progress.step < totalSteps {
@@ -74,13 +74,18 @@ extension Trainer {
     /// rank learns from the same reduced flag.
     private func trainStep(order: [Int], noise: CounterGaussian, allreduceSeconds: inout Double,
                            consecutiveBadSteps: inout Int) throws(TrainingError) -> Bool {
-        let positions = sampler.positions(step: progress.stepInEpoch)
-        let batch = model.batch(rows: positions.count)
-        batch.input.gatherRows(from: data.train.pixels, rowIndices: order[positions], scale: 1 / 255)
-        for (row, position) in positions.enumerated() {
-            batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: position) }
+        // One optimizer step is `accumulate` consecutive sampler steps, their
+        // gradients summed: the same samples as one batch of K·B.
+        var terms = LossTerms()
+        for micro in 0..<configuration.accumulate {
+            let positions = sampler.positions(step: progress.stepInEpoch * configuration.accumulate + micro)
+            let batch = model.batch(rows: positions.count)
+            batch.input.gatherRows(from: data.train.pixels, rowIndices: order[positions], scale: 1 / 255)
+            for (row, position) in positions.enumerated() {
+                batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: position) }
+            }
+            terms = terms + model.lossAndGradients(batch, objective: configuration.objective, accumulate: micro > 0)
         }
-        let terms = model.lossAndGradients(batch, objective: configuration.objective)
         injectFaults()
         let trailer = model.layout.count
         reduction[trailer + StepTrailer.loss.rawValue] = Float(terms.loss)
@@ -132,7 +137,7 @@ extension Trainer {
             loss: Double(reduction[trailer + StepTrailer.loss.rawValue]),
             reconstruction: Double(reduction[trailer + StepTrailer.reconstruction.rawValue]),
             kl: Double(reduction[trailer + StepTrailer.kl.rawValue]))
-        progress.epochSamples += sampler.globalBatchSize
+        progress.epochSamples += samplesPerStep
         return stopRequested
     }
 
@@ -166,7 +171,7 @@ extension Trainer {
         }
         var metrics = EpochMetrics(
             epoch: epoch, step: progress.step, worldSize: communicator.size, train: train, test: test,
-            samplesPerSecond: Double(steps * sampler.globalBatchSize) / max(trainSeconds, 1e-9),
+            samplesPerSecond: Double(steps * samplesPerStep) / max(trainSeconds, 1e-9),
             epochSeconds: 0, trainSeconds: trainSeconds, gemmSeconds: gemmSeconds, allreduceSeconds: allreduceSeconds,
             skippedSteps: progress.skippedSteps, peakResidentMegabytes: peakResident / 1_048_576)
         progress.epochSums = LossTerms()
@@ -201,6 +206,7 @@ extension Trainer {
         let checkpoint = Checkpoint(
             architecture: model.architecture, objective: configuration.objective,
             learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
+            accumulate: configuration.accumulate,
             seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: adam.step,
             lastMetrics: lastMetrics, parameters: model.parameters,
             firstMoment: moments.first, secondMoment: moments.second)
@@ -215,8 +221,8 @@ extension Trainer {
 
     private func logProgress(stepsThisRun: Int, since start: Double) {
         let samples = Double(max(progress.epochSamples, 1))
-        let rate = Double(stepsThisRun * sampler.globalBatchSize) / max(MPIEnvironment.wallTime - start, 1e-9)
-        logger.info("epoch \(progress.epoch + 1) step \(progress.stepInEpoch)/\(sampler.stepsPerEpoch)  loss \(format(progress.epochSums.loss / samples, 2))  \(format(rate, 0)) samples/s")
+        let rate = Double(stepsThisRun * samplesPerStep) / max(MPIEnvironment.wallTime - start, 1e-9)
+        logger.info("epoch \(progress.epoch + 1) step \(progress.stepInEpoch)/\(stepsPerEpoch)  loss \(format(progress.epochSums.loss / samples, 2))  \(format(rate, 0)) samples/s")
     }
 
     private func summaryLine(_ m: EpochMetrics) -> String {

@@ -63,11 +63,14 @@ extension Trainer {
         if checkpoint.globalBatchSize != configuration.globalBatchSize {
             return .incompatible(path: path, reason: "it was trained with --batch-size \(checkpoint.globalBatchSize), this run uses \(configuration.globalBatchSize)")
         }
+        if checkpoint.accumulate != configuration.accumulate {
+            return .incompatible(path: path, reason: "it was trained with --accumulate \(checkpoint.accumulate), this run uses \(configuration.accumulate)")
+        }
         if checkpoint.seed != configuration.seed {
             return .incompatible(path: path, reason: "it was trained with --seed \(checkpoint.seed), this run uses \(configuration.seed)")
         }
-        if checkpoint.progress.stepsPerEpoch != sampler.stepsPerEpoch {
-            return .incompatible(path: path, reason: "it was trained on \(checkpoint.progress.stepsPerEpoch) steps per epoch, this data gives \(sampler.stepsPerEpoch)")
+        if checkpoint.progress.stepsPerEpoch != stepsPerEpoch {
+            return .incompatible(path: path, reason: "it was trained on \(checkpoint.progress.stepsPerEpoch) steps per epoch, this data gives \(stepsPerEpoch)")
         }
         return nil
     }

@@ -82,7 +82,7 @@ public final class Trainer {
                     parameterCount: partition.range.count)
         checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
         metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
-        progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch)
+        progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch / configuration.accumulate)
 
         let restored = try communicator.agree { () throws(TrainingError) -> Checkpoint? in
             guard communicator.isRoot else { return nil }
@@ -90,6 +90,12 @@ public final class Trainer {
         }
         try synchronizeInitialState(from: restored)
     }
+
+    /// Optimizer steps per epoch (each of `accumulate` sampler steps).
+    var stepsPerEpoch: Int { progress.stepsPerEpoch }
+
+    /// Samples behind one optimizer step, over all ranks.
+    var samplesPerStep: Int { sampler.globalBatchSize * configuration.accumulate }
 
     static func makeSampler(configuration: TrainingConfiguration, data: MNISTDirectory, worldSize: Int,
                             rank: Int) throws(TrainingError) -> DistributedSampler {
@@ -100,8 +106,8 @@ public final class Trainer {
         guard data.train.count >= worldSize else {
             throw .configuration("\(worldSize) ranks but the training set in \(configuration.dataDirectory) has only \(data.train.count) samples")
         }
-        guard data.train.count >= batch else {
-            throw .configuration("--batch-size \(batch) is larger than the \(data.train.count) training samples in \(configuration.dataDirectory)")
+        guard data.train.count >= batch * configuration.accumulate else {
+            throw .configuration("--batch-size \(batch) x --accumulate \(configuration.accumulate) is larger than the \(data.train.count) training samples in \(configuration.dataDirectory)")
         }
         return DistributedSampler(sampleCount: data.train.count, globalBatchSize: batch, rank: rank,
                                   worldSize: worldSize, seed: configuration.seed)

@@ -18,6 +18,9 @@ public struct TrainingConfiguration: Sendable {
     public var learningRate: Float = 1e-3
     public var epochs: Int = 10
     public var globalBatchSize: Int = 128
+    /// Micro-batches of `globalBatchSize` whose gradients are summed before
+    /// each synchronization and update (an effective batch of K·B).
+    public var accumulate: Int = 1
     public var seed: UInt64 = 1
     public var maxSteps: Int?
     public var checkpointEvery: Int = 0

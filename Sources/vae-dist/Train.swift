@@ -47,6 +47,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("batch-size"), parsing: .unconditional, help: "Global batch size, split evenly over the ranks.")
     var batchSize: Int = 128
 
+    @Option(parsing: .unconditional, help: "Sum the gradients of K batches before each update (effective batch K x --batch-size).")
+    var accumulate: Int = 1
+
     @Option(parsing: .unconditional, help: "Seed for initialization, data order and noise.")
     var seed: UInt64 = 1
 
@@ -90,6 +93,7 @@ struct Train: ParsableCommand {
         try require(lr > 0 && lr.isFinite, "--lr must be a finite number > 0 (got \(lr))")
         try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
         try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
+        try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
         try require((maxSteps ?? 1) > 0, "--max-steps must be at least 1 (got \(maxSteps ?? 0))")
         try require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 (got \(checkpointEvery))")
         try require(keep > 0, "--keep must be at least 1 (got \(keep))")
@@ -112,6 +116,7 @@ struct Train: ParsableCommand {
         configuration.learningRate = lr
         configuration.epochs = epochs
         configuration.globalBatchSize = batchSize
+        configuration.accumulate = accumulate
         configuration.seed = seed
         configuration.maxSteps = maxSteps
         configuration.checkpointEvery = checkpointEvery

@@ -51,6 +51,23 @@ extension ProcessTests {
             }
         }
 
+        /// --accumulate K with batch B takes the same samples per update as
+        /// batch K·B, so both give the same parameters (float summation order
+        /// aside: the micro-batches are summed by GEMMs with beta = 1).
+        @Test func accumulatedMicroBatchesMatchOneLargeBatch() throws {
+            let data = try SyntheticDataset()
+            let accumulated = try SmallRun(data: data), large = try SmallRun(data: data)
+            expectSuccess(accumulated.train(ranks: 2, ["--epochs", "1", "--batch-size", "8", "--accumulate", "4"]))
+            expectSuccess(large.train(ranks: 2, ["--epochs", "1"]))
+            let a = try accumulated.checkpoint(step: 8), b = try large.checkpoint(step: 8)
+            #expect(a.accumulate == 4 && a.globalBatchSize == 8)
+            let difference = relativeDifference(b.parameters.array, a.parameters.array)
+            #expect(difference <= 1e-4, "accumulated differs from the large batch by \(difference)")
+            let lossA = try #require(try accumulated.metricsLines().last?["train_loss"] as? Double)
+            let lossB = try #require(try large.metricsLines().last?["train_loss"] as? Double)
+            #expect(abs(lossA - lossB) <= 1e-4 * abs(lossB))
+        }
+
         /// 2 epochs straight, and 1 epoch + resume + 1 epoch, give byte-identical
         /// checkpoints; so does a stop inside an epoch (--max-steps) + resume.
         @Test(arguments: [["--epochs", "1"], ["--max-steps", "11"]])
