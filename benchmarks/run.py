@@ -72,10 +72,12 @@ def main():
     fit = re.search(r"alpha = ([\d.]+) us, beta = ([\d.]+) ns/byte", allreduce)
 
     rows = []
-    for ranks in (1, 2, 4, 8):
-        result = vae_dist(ranks, args.epochs, args.data)
-        rows.append((f"vae-dist, {ranks} rank{'s' if ranks > 1 else ''}" + (" (oversubscribed)" if ranks > os.cpu_count() else ""),
-                     ranks, result))
+    for ranks, sync in ((1, "sharded"), (2, "sharded"), (2, "allreduce"), (4, "sharded"), (8, "sharded")):
+        result = vae_dist(ranks, args.epochs, args.data, ["--gradient-sync", sync])
+        name = f"vae-dist, {ranks} rank{'s' if ranks > 1 else ''}"
+        if ranks > 1:
+            name += f", {sync}" + (" (oversubscribed)" if ranks > os.cpu_count() else "")
+        rows.append((name, ranks, result))
     start = time.perf_counter()
     out = tempfile.mkdtemp(prefix="vae-bench-")
     run([LOCAL, "2", "--max-steps", "1", "--data", args.data, "--out", out, "--images-every", "0"])
@@ -99,11 +101,11 @@ def main():
     for name, cores, result in torch_rows:
         print(f"| {name} | {cores} | {result['samples_per_sec']:,.0f} | {result['samples_per_sec'] / base:.2f}x | | | | "
               f"{result['rss']:.0f} MiB | {result['test_loss']:.2f} |")
-    one, two = rows[0][2]["samples_per_sec"], rows[1][2]["samples_per_sec"]
+    one, two, two_allreduce = (rows[i][2]["samples_per_sec"] for i in range(3))
     print()
     print(f"- GEMM bound (the step's GEMMs alone, batch 128, 1 thread): {bound:,.0f} samples/s; "
           f"vae-dist on 1 rank reaches {one / bound:.0%} of it.")
-    print(f"- Scaling 1 -> 2 ranks: {two / one:.2f}x; 2 ranks vs PyTorch with 2 threads: "
+    print(f"- Scaling 1 -> 2 ranks: {two / one:.2f}x (sharded), {two_allreduce / one:.2f}x (allreduce); 2 ranks vs PyTorch with 2 threads: "
           f"{two / torch_rows[1][2]['samples_per_sec']:.2f}x; vs DDP: {two / torch_rows[2][2]['samples_per_sec']:.2f}x.")
     print(f"- Allreduce on 2 ranks: alpha {fit.group(1)} us, beta {fit.group(2)} ns/byte "
           f"(the 2.6 MB gradient: {(float(fit.group(1)) + 2_611_296 * float(fit.group(2)) / 1000) / 1000:.2f} ms).")
