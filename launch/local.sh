@@ -23,7 +23,7 @@ if [[ ! -x $binary ]]; then
     exit 1
 fi
 case ${1:-} in
-    train|check-mpi|benchmark|help|-h|--help) ;;
+    train|eval|sample|reconstruct|manifold|inspect|export|check-mpi|benchmark|help|-h|--help) ;;
     *) set -- train "$@" ;;
 esac
 

@@ -14,19 +14,10 @@ public struct MNISTDirectory: Sendable {
     public let test: ImageSet
 
     public init(path: String) throws(DatasetError) {
-        guard Files.isDirectory(path) else {
-            throw .unreadable(path: path, reason: Files.exists(path) ? "is not a directory" : "no such directory")
-        }
-        func locate(_ name: String) throws(DatasetError) -> String {
-            for candidate in ["\(path)/\(name)", "\(path)/\(name).gz"] where Files.exists(candidate) {
-                return candidate
-            }
-            throw .missing(directory: path, expected: name)
-        }
-        let train = try ImageSet(imagesPath: try locate("train-images-idx3-ubyte"),
-                                 labelsPath: try locate("train-labels-idx1-ubyte"))
-        let testImages = try locate("t10k-images-idx3-ubyte")
-        let test = try ImageSet(imagesPath: testImages, labelsPath: try locate("t10k-labels-idx1-ubyte"))
+        let train = try ImageSet(imagesPath: try Self.locate("train-images-idx3-ubyte", in: path),
+                                 labelsPath: try Self.locate("train-labels-idx1-ubyte", in: path))
+        let testImages = try Self.locate("t10k-images-idx3-ubyte", in: path)
+        let test = try Self.testSet(path: path)
         guard test.rows == train.rows, test.columns == train.columns else {
             throw .imageSizeMismatch(path: testImages, rows: test.rows, columns: test.columns,
                                      expectedRows: train.rows, expectedColumns: train.columns)
@@ -34,5 +25,21 @@ public struct MNISTDirectory: Sendable {
         self.path = path
         self.train = train
         self.test = test
+    }
+
+    /// The test set alone (evaluation and pictures need no training data).
+    public static func testSet(path: String) throws(DatasetError) -> ImageSet {
+        try ImageSet(imagesPath: try locate("t10k-images-idx3-ubyte", in: path),
+                     labelsPath: try locate("t10k-labels-idx1-ubyte", in: path))
+    }
+
+    private static func locate(_ name: String, in path: String) throws(DatasetError) -> String {
+        guard Files.isDirectory(path) else {
+            throw .unreadable(path: path, reason: Files.exists(path) ? "is not a directory" : "no such directory")
+        }
+        for candidate in ["\(path)/\(name)", "\(path)/\(name).gz"] where Files.exists(candidate) {
+            return candidate
+        }
+        throw .missing(directory: path, expected: name)
     }
 }

@@ -12,15 +12,17 @@ public enum LogisticLoss: Sendable {
 }
 
 extension Matrix {
-    /// Treats `self` as logits: writes σ(logits) to `probabilities` and, if
-    /// given, dLoss/dlogits to `gradient`, and returns the loss summed over
-    /// every element (accumulated per row in Float, across rows in Double).
+    /// Treats `self` as logits: writes σ(logits) to `probabilities`, if given
+    /// dLoss/dlogits to `gradient` and each row's loss to `rowLosses`, and
+    /// returns the loss summed over every element (accumulated per row in
+    /// Float, across rows in Double).
     public func logisticLoss(
-        _ kind: LogisticLoss, targets: Matrix, probabilities: Matrix, gradient: Matrix?
+        _ kind: LogisticLoss, targets: Matrix, probabilities: Matrix, gradient: Matrix?, rowLosses: Vector? = nil
     ) -> Double {
         precondition(targets.rows == rows && targets.columns == columns, "targets shape mismatch")
         precondition(probabilities.rows == rows && probabilities.columns == columns, "probabilities shape mismatch")
         if let gradient { precondition(gradient.rows == rows && gradient.columns == columns, "gradient shape mismatch") }
+        if let rowLosses { precondition(rowLosses.count == rows, "one loss per row") }
         let l = buffer.base + offset
         let x = targets.buffer.base + targets.offset
         let p = probabilities.buffer.base + probabilities.offset
@@ -61,7 +63,9 @@ extension Matrix {
                 }
                 i += valid
             }
-            total += Double(lanes.sum())
+            let rowLoss = lanes.sum()
+            rowLosses?[row] = rowLoss
+            total += Double(rowLoss)
         }
         return total
     }

@@ -49,15 +49,16 @@ public struct CheckpointDirectory: Sendable {
         }
     }
 
-    /// Reads and verifies one checkpoint file.
-    public static func load(_ file: String) throws(CheckpointError) -> Checkpoint {
+    /// Reads and verifies one checkpoint file (`verifyingChecksum: false`
+    /// only records whether the data matches its checksum).
+    public static func load(_ file: String, verifyingChecksum: Bool = true) throws(CheckpointError) -> Checkpoint {
         let bytes: [UInt8]
         do {
             bytes = try Files.read(file)
         } catch {
             throw .unreadable(path: file, reason: error.reason)
         }
-        return try Checkpoint.decode(bytes, path: file)
+        return try Checkpoint.decode(bytes, path: file, verifyingChecksum: verifyingChecksum)
     }
 
     /// The newest checkpoint that loads and passes `isUsable`, with the

@@ -1,4 +1,5 @@
 import Gzip
+import SystemIO
 
 /// An 8-bit grayscale image, and the tiled grids vae-dist writes as PNG.
 public struct GrayImage: Equatable, Sendable {
@@ -56,6 +57,17 @@ public struct GrayImage: Equatable, Sendable {
         file.append(contentsOf: chunk("IDAT", try Gzip.zlibCompress(scanlines)))
         file.append(contentsOf: chunk("IEND", []))
         return file
+    }
+
+    /// Writes the PNG atomically (a reader never sees half an image).
+    public func write(to path: String) throws(TrainingError) {
+        do {
+            try Files.writeAtomically(try pngData(), to: path)
+        } catch let error as FileError {
+            throw .file(error)
+        } catch {
+            throw .image(path: path, reason: "\(error)")
+        }
     }
 
     private func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {

@@ -31,9 +31,7 @@ extension Trainer {
                 stopRequested = try trainStep(order: order, noise: noise, allreduceSeconds: &allreduceSeconds,
                                               consecutiveBadSteps: &consecutiveBadSteps)
                 stepsThisRun += 1
-                if configuration.logEvery > 0 && progress.step % configuration.logEvery == 0 {
-                    logProgress(stepsThisRun: stepsThisRun, since: start)
-                }
+                reportProgress(stepsThisRun: stepsThisRun, since: start)
                 if configuration.checkpointEvery > 0, progress.step % configuration.checkpointEvery == 0,
                    progress.stepInEpoch != 0, progress.step < totalSteps {
                     try saveCheckpoint()
@@ -162,6 +160,7 @@ extension Trainer {
         let train = LossTerms(loss: progress.epochSums.loss / samples,
                               reconstruction: progress.epochSums.reconstruction / samples,
                               kl: progress.epochSums.kl / samples)
+        if communicator.isRoot { progressReporter?.epochCompleted() }
         let test = try evaluate(data.test)
         let peakResident: Double
         do {
@@ -219,10 +218,16 @@ extension Trainer {
         }
     }
 
-    private func logProgress(stepsThisRun: Int, since start: Double) {
-        let samples = Double(max(progress.epochSamples, 1))
-        let rate = Double(stepsThisRun * samplesPerStep) / max(MPIEnvironment.wallTime - start, 1e-9)
-        logger.info("epoch \(progress.epoch + 1) step \(progress.stepInEpoch)/\(stepsPerEpoch)  loss \(format(progress.epochSums.loss / samples, 2))  \(format(rate, 0)) samples/s")
+    private func reportProgress(stepsThisRun: Int, since start: Double) {
+        guard communicator.isRoot, let progressReporter else { return }
+        let elapsed = max(MPIEnvironment.wallTime - start, 1e-9)
+        let rate = Double(stepsThisRun * samplesPerStep) / elapsed
+        let done = progress.stepInEpoch == 0 ? stepsPerEpoch : progress.stepInEpoch
+        progressReporter.stepCompleted(StepProgress(
+            epoch: progress.epoch + (progress.stepInEpoch == 0 ? 0 : 1), epochs: configuration.epochs,
+            step: done, stepsPerEpoch: stepsPerEpoch, samplesPerSecond: rate,
+            runningLoss: progress.epochSums.loss / Double(max(progress.epochSamples, 1)),
+            secondsLeft: Double((stepsPerEpoch - done) * samplesPerStep) / rate))
     }
 
     private func summaryLine(_ m: EpochMetrics) -> String {

@@ -77,7 +77,9 @@ extension Trainer {
 
     /// Rank 0's initial state (fresh, or restored) is broadcast so every
     /// replica starts bit-identical.
-    func synchronizeInitialState(from checkpoint: Checkpoint?) throws(TrainingError) {
+    func synchronizeInitialState(from start: StartingPoint) throws(TrainingError) {
+        var checkpoint: Checkpoint?
+        if case let .checkpoint(restored) = start { checkpoint = restored }
         // Adam's moments, whole on rank 0 when restored (empty otherwise).
         let count = model.layout.count
         let firstMoment = FloatBuffer(count: communicator.isRoot && checkpoint != nil ? count : 0)
@@ -90,7 +92,7 @@ extension Trainer {
                 adam.step = checkpoint.adamStep
                 progress = checkpoint.progress
                 lastMetrics = checkpoint.lastMetrics
-            } else {
+            } else if case .random = start {
                 var generator = SplitMix64(seed: configuration.seed, stream: 0x494E_4954)
                 model.initializeParameters(using: &generator)
             }

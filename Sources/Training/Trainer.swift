@@ -28,6 +28,8 @@ public final class Trainer {
     let gradientShard: Vector
     var progress: TrainingProgress
     var lastMetrics: [String: Double] = [:]
+    /// Rank 0's live progress (nil: none).
+    public var progressReporter: ProgressReporter?
     /// Test-only faults; see ``FaultInjection``.
     let faults: [FaultInjection]
 
@@ -84,11 +86,19 @@ public final class Trainer {
         metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
         progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch / configuration.accumulate)
 
-        let restored = try communicator.agree { () throws(TrainingError) -> Checkpoint? in
-            guard communicator.isRoot else { return nil }
-            return try self.prepareOutputAndFindCheckpoint()
+        let start = try communicator.agree { () throws(TrainingError) -> StartingPoint in
+            guard communicator.isRoot else { return .random }
+            if let checkpoint = try self.prepareOutputAndFindCheckpoint() { return .checkpoint(checkpoint) }
+            guard let path = configuration.initialWeights else { return .random }
+            do throws(CheckpointError) {
+                try ModelFile.load(path, into: self.model.parameters, architecture: self.model.architecture)
+            } catch {
+                throw .checkpoint(error)
+            }
+            logger.info("starting from the weights in \(path)")
+            return .weights
         }
-        try synchronizeInitialState(from: restored)
+        try synchronizeInitialState(from: start)
     }
 
     /// Optimizer steps per epoch (each of `accumulate` sampler steps).
@@ -96,6 +106,14 @@ public final class Trainer {
 
     /// Samples behind one optimizer step, over all ranks.
     var samplesPerStep: Int { sampler.globalBatchSize * configuration.accumulate }
+
+    /// Where rank 0's initial state comes from.
+    enum StartingPoint {
+        case checkpoint(Checkpoint)
+        /// `--init`: already loaded into the parameters.
+        case weights
+        case random
+    }
 
     static func makeSampler(configuration: TrainingConfiguration, data: MNISTDirectory, worldSize: Int,
                             rank: Int) throws(TrainingError) -> DistributedSampler {

@@ -26,9 +26,11 @@ public struct TrainingConfiguration: Sendable {
     public var checkpointEvery: Int = 0
     public var keep: Int = 3
     public var resume: Resume = .none
+    /// Weights to start from when no checkpoint is resumed (`--init`).
+    public var initialWeights: String?
     public var blasThreads: Int = 1
     public var imagesEvery: Int = 1
-    public var logEvery: Int = 0
+    public var logEvery: Int = 100
     public var maxBadSteps: Int = 20
     public var gradientSync: GradientSync = .sharded
 

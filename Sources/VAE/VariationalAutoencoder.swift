@@ -1,3 +1,4 @@
+import RealModule
 import Randomness
 import Tensors
 
@@ -111,6 +112,45 @@ public final class VariationalAutoencoder {
         _ = logits.logisticLoss(.crossEntropy, targets: logits, probabilities: workspace.probabilities.prefix(rows: rows),
                                 gradient: nil)
         return workspace.probabilities.prefix(rows: rows)
+    }
+
+    /// Log importance weights of one image under K codes drawn from q(z|x):
+    /// log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x), z_k = μ(x) + σ(x)·ε_k,
+    /// with log p(x|z) the Bernoulli log-likelihood (−BCE). Their log-mean-exp
+    /// is the IWAE bound (Burda et al., 2016); a single one is a one-sample
+    /// ELBO with the KL term estimated by sampling.
+    ///
+    /// `batch.input` holds the image in every row and `batch.noise` the K
+    /// draws ε_k; the encoder runs once, the decoder on all K codes.
+    public func logImportanceWeights(_ batch: Batch) -> [Double] {
+        let rows = batch.input.rows
+        let latentSize = architecture.latent
+        var activation = batch.input.prefix(rows: 1)
+        for (index, layer) in encoder.enumerated() {
+            let output = workspace.encoderOutputs[index].prefix(rows: 1)
+            layer.forward(activation, into: output, relu: true)
+            activation = output
+        }
+        let head = workspace.head.prefix(rows: 1)
+        self.head.forward(activation, into: head, relu: false)
+        // log p(z) − log q(z|x) = Σ_j −½ z_j² + ½ log σ_j² + ½ ε_j² (the 2π terms cancel).
+        var priorRatio = [Double](repeating: 0, count: rows)
+        let latent = workspace.latent.prefix(rows: rows)
+        for row in 0..<rows {
+            var sum: Double = 0
+            for j in 0..<latentSize {
+                let mu = head[0, j], logVariance = head[0, latentSize + j], epsilon = batch.noise[row, j]
+                let z = mu + Float.exp(0.5 * logVariance) * epsilon
+                latent[row, j] = z
+                sum += Double(-0.5 * z * z + 0.5 * logVariance + 0.5 * epsilon * epsilon)
+            }
+            priorRatio[row] = sum
+        }
+        let logits = runDecoder(rows: rows)
+        let losses = workspace.rowLosses.slice(from: 0, count: rows)
+        _ = logits.logisticLoss(.crossEntropy, targets: batch.input, probabilities: workspace.probabilities.prefix(rows: rows),
+                                gradient: nil, rowLosses: losses)
+        return (0..<rows).map { -Double(losses[$0]) + priorRatio[$0] }
     }
 
     private func forward(_ batch: Batch, objective: Objective, keepGradient: Bool) -> LossTerms {

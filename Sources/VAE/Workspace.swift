@@ -18,6 +18,8 @@ struct Workspace {
     let decoderOutputs: [Matrix]
     let decoderGradients: [Matrix]
     let probabilities: Matrix
+    /// One loss per row, for importance weights.
+    let rowLosses: Vector
 
     init(architecture: Architecture, capacity: Int) {
         let latentSize = architecture.latent
@@ -25,7 +27,7 @@ struct Workspace {
         let decoderWidths = architecture.decoderShapes.map(\.output)
         let widths = [architecture.inputSize, latentSize] + encoderWidths + encoderWidths
             + [2 * latentSize, 2 * latentSize, latentSize, latentSize] + decoderWidths + decoderWidths
-            + [architecture.inputSize]
+            + [architecture.inputSize, 1]
         let storage = FloatBuffer(count: capacity * widths.reduce(0, +))
         var offset = 0
         func next(_ columns: Int) -> Matrix {
@@ -44,5 +46,6 @@ struct Workspace {
         decoderOutputs = decoderWidths.map(next)
         decoderGradients = decoderWidths.map(next)
         probabilities = next(architecture.inputSize)
+        rowLosses = next(1).flattened
     }
 }

@@ -3,6 +3,7 @@ import Dataset
 import Foundation
 import Logging
 import MPI
+import SystemIO
 import Training
 import VAE
 
@@ -65,14 +66,18 @@ struct Train: ParsableCommand {
     @Option(help: "Resume from a checkpoint file, or 'auto' for the newest valid one in --out.")
     var resume: String?
 
+    @Option(name: .customLong("init"), help: "Start from these weights (safetensors with PyTorch names: vae-dist export, a checkpoint, or PyTorch's save_file) unless a checkpoint is resumed.")
+    var initialWeights: String?
+
     @Option(name: .customLong("blas-threads"), parsing: .unconditional, help: "OpenBLAS threads per rank.")
     var blasThreads: Int = 1
 
     @Option(name: .customLong("images-every"), parsing: .unconditional, help: "Write samples.png and recon.png every N epochs (0: never).")
     var imagesEvery: Int = 1
 
-    @Option(name: .customLong("log-every"), parsing: .unconditional, help: "Print a progress line every N steps (0: only per epoch).")
-    var logEvery: Int = 0
+    @Option(name: .customLong("log-every"), parsing: .unconditional,
+            help: "When output is not a terminal, a progress line every N steps (0: only per epoch). On a terminal, a progress bar.")
+    var logEvery: Int = 100
 
     @Option(name: .customLong("max-bad-steps"), parsing: .unconditional, help: "Stop after this many consecutive steps with NaN/Inf.")
     var maxBadSteps: Int = 20
@@ -103,6 +108,8 @@ struct Train: ParsableCommand {
         try require(maxBadSteps >= 0, "--max-bad-steps must be >= 0 (got \(maxBadSteps))")
         try require(!out.isEmpty, "--out must not be empty")
         if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
+        try require(initialWeights == nil || resume == nil || resume == "auto",
+                    "--init and --resume PATH exclude each other (with --resume auto, --init applies only when there is no checkpoint yet)")
         try require(faults != nil, "VAE_DIST_TEST_FAULT must be a comma-separated list of nan:RANK:STEP[:COUNT], signal:RANK:STEP:NUMBER or crash:RANK:STEP")
     }
 
@@ -126,6 +133,7 @@ struct Train: ParsableCommand {
         case "auto": .auto
         case let path?: .path(path)
         }
+        configuration.initialWeights = initialWeights
         configuration.blasThreads = blasThreads
         configuration.imagesEvery = imagesEvery
         configuration.logEvery = logEvery
@@ -143,9 +151,15 @@ struct Train: ParsableCommand {
 
     func run() throws {
         withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
-            try Trainer(configuration: trainingConfiguration, communicator: communicator,
-                        logger: logger, faults: faults ?? [])
-        } work: { trainer throws(TrainingError) in
+            let trainer = try Trainer(configuration: trainingConfiguration, communicator: communicator,
+                                      logger: logger, faults: faults ?? [])
+            if Terminal.isInteractive {
+                trainer.progressReporter = ProgressBar()
+            } else if logEvery > 0 {
+                trainer.progressReporter = ProgressLines(every: logEvery)
+            }
+            return trainer
+        } work: { (trainer: Trainer) throws(TrainingError) in
             try trainer.run()
         }
     }

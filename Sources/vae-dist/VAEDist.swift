@@ -10,5 +10,6 @@ struct VAEDist: ParsableCommand {
               mpirun -np 2 vae-dist train --epochs 10 --out run1
               vae-dist train --epochs 1            # single process, same code path
             """,
-        subcommands: [Train.self, CheckMPI.self, Benchmark.self])
+        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Manifold.self, Inspect.self, Export.self,
+                      CheckMPI.self, Benchmark.self])
 }

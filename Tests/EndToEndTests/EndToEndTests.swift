@@ -102,7 +102,8 @@ extension ProcessTests {
             for file in ["checkpoint-000000008.safetensors", "checkpoint-000000016.safetensors", "samples.png", "recon.png"] {
                 #expect(FileManager.default.fileExists(atPath: run.out.appendingPathComponent(file).path), "\(file) missing")
             }
-            #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("epoch ") }.count == 2, "rank 0 alone prints each epoch once")
+            #expect(result.output.split(separator: "\n").filter { $0.hasPrefix("epoch ") && $0.contains("test loss") }.count == 2,
+                    "rank 0 alone prints each epoch's summary once")
         }
     }
 }

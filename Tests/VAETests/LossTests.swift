@@ -58,6 +58,21 @@ import Tensors
         #expect(abs(terms.reconstruction - (0.081799 + Double(row2))) < 1e-5)
     }
 
+    /// One importance weight is the one-sample ELBO with the same noise, the
+    /// KL term sampled: for row 1 (x = [1, 0], ε = 2, z = 1.6),
+    /// log w = −BCE + (−½z² + ½ log σ² + ½ε²) = −0.447183 + (−1.28 − 0.693147 + 2) = −0.420330.
+    @Test func importanceWeightIsTheOneSampleELBO() {
+        let (model, _) = handModel()
+        let batch = model.batch(rows: 2)
+        batch.input.flattened.copy(from: [1, 0, 1, 0])
+        batch.noise.flattened.copy(from: [2, -1])
+        let weights = model.logImportanceWeights(batch)
+        #expect(abs(weights[0] - -0.420330) < 1e-5)
+        // Row 2, same image, ε = −1: z = 0.1; logits [0.1, 0.3]; −BCE = ln σ(0.1) + ln(1 − σ(0.3)) = −0.644397 − 0.854355
+        // prior ratio = −0.005 − 0.693147 + 0.5 = −0.198147.
+        #expect(abs(weights[1] - (-0.644397 - 0.854355 - 0.198147)) < 1e-5)
+    }
+
     @Test func gradientOfAllZeroLossIsZeroWhenLossIsFlat() {
         // BCE gradient at the logits is σ(l) − x: with x = σ(l) exactly it vanishes.
         let (model, batch) = handModel()

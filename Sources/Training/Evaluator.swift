@@ -1,0 +1,94 @@
+import Dataset
+import MPI
+import Randomness
+import RealModule
+import Tensors
+import VAE
+
+/// Held-out metrics of a model, computed on every rank's even share of a set
+/// and reduced, so each sample is counted exactly once. All noise is
+/// addressed by (seed, stream, image index), so any number of ranks gives the
+/// same numbers up to float summation order.
+struct Evaluator {
+    let model: VariationalAutoencoder
+    let objective: Objective
+    let seed: UInt64
+    let communicator: Communicator
+
+    enum NoiseStream {
+        /// z for the per-epoch test loss: one draw per image.
+        static let evaluation: UInt64 = 0xE7A1_0000_0000_0000
+        /// ε_k for the importance-weighted bound: image i uses positions i·K ..< (i+1)·K.
+        static let importance: UInt64 = 0x1A7E_0000_0000_0000
+        /// z ~ N(0, I) for sample grids.
+        static let prior: UInt64 = 0x5A3B_0000_0000_0000
+    }
+
+    /// Loss, reconstruction and KL per sample over `set`.
+    func lossTerms(on set: ImageSet) throws(TrainingError) -> LossTerms {
+        let shard = evenShard(count: set.count, parts: communicator.size, index: communicator.rank)
+        let noise = CounterGaussian(seed: seed, stream: NoiseStream.evaluation)
+        var sums = LossTerms()
+        var start = shard.lowerBound
+        while start < shard.upperBound {
+            let rows = min(model.batchCapacity, shard.upperBound - start)
+            let batch = model.batch(rows: rows)
+            batch.input.gatherRows(from: set.pixels, rowIndices: start..<(start + rows), scale: 1 / 255)
+            for row in 0..<rows {
+                batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: start + row) }
+            }
+            sums = sums + model.loss(batch, objective: objective)
+            start += rows
+        }
+        let totals = try sum([sums.loss, sums.reconstruction, sums.kl])
+        let count = Double(set.count)
+        return LossTerms(loss: totals[0] / count, reconstruction: totals[1] / count, kl: totals[2] / count)
+    }
+
+    /// −log p(x) bounded from above by the importance-weighted bound with
+    /// `samples` draws per image, averaged over `set` (nats per sample):
+    /// −(log Σ_k w_k − log K), with a running log-sum-exp so no weight
+    /// overflows and memory does not grow with K.
+    func negativeImportanceBound(on set: ImageSet, samples: Int) throws(TrainingError) -> Double {
+        precondition(samples > 0, "at least one importance sample")
+        let shard = evenShard(count: set.count, parts: communicator.size, index: communicator.rank)
+        let noise = CounterGaussian(seed: seed, stream: NoiseStream.importance)
+        var total: Double = 0
+        for image in shard {
+            var maximum = -Double.infinity
+            var scaledSum: Double = 0
+            var drawn = 0
+            while drawn < samples {
+                let rows = min(model.batchCapacity, samples - drawn)
+                let batch = model.batch(rows: rows)
+                batch.input.gatherRows(from: set.pixels, rowIndices: repeatElement(image, count: rows), scale: 1 / 255)
+                for row in 0..<rows {
+                    batch.noise.rows(from: row, count: 1).flattened.withMutableSpan {
+                        noise.fill(&$0, position: image * samples + drawn + row)
+                    }
+                }
+                for weight in model.logImportanceWeights(batch) {
+                    if weight > maximum {
+                        scaledSum = scaledSum * Double.exp(maximum - weight) + 1
+                        maximum = weight
+                    } else {
+                        scaledSum += Double.exp(weight - maximum)
+                    }
+                }
+                drawn += rows
+            }
+            total += -(maximum + Double.log(scaledSum) - Double.log(Double(samples)))
+        }
+        return try sum([total])[0] / Double(set.count)
+    }
+
+    private func sum(_ values: [Double]) throws(TrainingError) -> [Double] {
+        var totals = values
+        do {
+            try communicator.allreduce(&totals)
+        } catch {
+            throw .mpi(error)
+        }
+        return totals
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Dataset
+import Foundation
+import Training
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Negative ELBO, reconstruction, KL and the importance-weighted bound on the test set, sharded over the job's ranks.")
+
+    @Argument(help: "A checkpoint file.") var checkpoint: String
+    @Option(help: "MNIST-format directory.") var data: String = MNISTDirectory.defaultPath
+    @Option(name: .customLong("iw"), help: "Importance samples K per image for the IWAE bound (0: skip; 5000 is the literature's standard).")
+    var importanceSamples: Int = 1000
+    @Flag(help: "One JSON object instead of the table.") var json = false
+
+    func validate() throws {
+        guard importanceSamples >= 0 else { throw ValidationError("--iw must be >= 0 (got \(importanceSamples))") }
+    }
+
+    func run() throws {
+        withMPI(verbose: false) { world, _ throws(TrainingError) in
+            try evaluateCheckpoint(at: checkpoint, dataDirectory: data, importanceSamples: importanceSamples, communicator: world)
+        } work: { report in
+            guard LaunchEnvironment.isFirstRank else { return }
+            if json {
+                var fields: [String: Any] = [
+                    "checkpoint": report.checkpoint, "architecture": report.architecture.description, "step": report.step,
+                    "test_images": report.images, "world_size": report.worldSize, "neg_elbo": report.terms.loss,
+                    "recon": report.terms.reconstruction, "kl": report.terms.kl, "iw_samples": report.importanceSamples,
+                ]
+                if let bound = report.importanceBound { fields["iwae_nll"] = bound }
+                if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
+                    print(String(decoding: data, as: UTF8.self))
+                }
+                return
+            }
+            print("""
+                \(report.checkpoint): \(report.architecture) VAE at step \(report.step), \(report.images) test images, \(report.worldSize) rank(s)
+                  negative ELBO          \(String(format: "%9.3f", report.terms.loss)) nats per image
+                    reconstruction       \(String(format: "%9.3f", report.terms.reconstruction))
+                    KL                   \(String(format: "%9.3f", report.terms.kl))
+                """)
+            if let bound = report.importanceBound {
+                print("  IWAE bound, K=\(pad(String(report.importanceSamples), 8)) \(String(format: "%9.3f", bound))  (-log p(x) is at most this)")
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Training
+
+extension ProcessTests {
+    /// eval, sample, reconstruct, manifold, inspect, export and --init, run
+    /// from the command line on small trained models.
+    @Suite struct ModelToolsTests {
+        func trained(_ extra: [String] = []) throws -> (SmallRun, String) {
+            let run = try SmallRun()
+            expectSuccess(run.train(ranks: 2, ["--epochs", "3"] + extra))
+            return (run, run.out.appendingPathComponent("checkpoint-000000024.safetensors").path)
+        }
+
+        func evalJSON(_ run: SmallRun, _ checkpoint: String, ranks: Int, samples: Int) throws -> [String: Any] {
+            let arguments = ["eval", checkpoint, "--data", run.data.path, "--iw", String(samples), "--json"]
+            let result = ranks == 1 ? Command.run(arguments) : Command.mpirun(ranks, arguments)
+            expectSuccess(result)
+            let line = try #require(result.output.split(separator: "\n").first { $0.hasPrefix("{") })
+            return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+
+        /// The IWAE bound tightens with K and beats the ELBO; np = 1 and 2 agree.
+        @Test func evalBoundsTheLikelihoodAndAgreesAcrossRankCounts() throws {
+            let (run, checkpoint) = try trained()
+            var bounds = [Int: Double]()
+            for samples in [1, 10, 100] {
+                let one = try evalJSON(run, checkpoint, ranks: 1, samples: samples)
+                let two = try evalJSON(run, checkpoint, ranks: 2, samples: samples)
+                let a = try #require(one["iwae_nll"] as? Double), b = try #require(two["iwae_nll"] as? Double)
+                #expect(abs(a - b) <= 1e-6 * abs(a), "K=\(samples): np=1 \(a) vs np=2 \(b)")
+                let elboOne = try #require(one["neg_elbo"] as? Double), elboTwo = try #require(two["neg_elbo"] as? Double)
+                #expect(abs(elboOne - elboTwo) <= 1e-6 * abs(elboOne))
+                #expect(one["test_images"] as? Int == 64 && two["world_size"] as? Int == 2)
+                bounds[samples] = a
+            }
+            let negativeELBO = try #require(try evalJSON(run, checkpoint, ranks: 1, samples: 0)["neg_elbo"] as? Double)
+            let k1 = try #require(bounds[1]), k10 = try #require(bounds[10]), k100 = try #require(bounds[100])
+            #expect(k100 <= k10 && k10 <= k1, "the bound must tighten with K: \(k1), \(k10), \(k100)")
+            #expect(k100 < negativeELBO, "IWAE with 100 samples must beat the ELBO: \(k100) vs \(negativeELBO)")
+            #expect(abs(k1 - negativeELBO) < 0.05 * negativeELBO, "K=1 estimates the ELBO: \(k1) vs \(negativeELBO)")
+        }
+
+        @Test func picturesArePNGGridsOfTheExpectedSize() throws {
+            let (run, checkpoint) = try trained(["--latent", "2"])
+            let directory = try TemporaryDirectory.make(prefix: "pictures")
+            let cases: [([String], String, String)] = [
+                (["sample", checkpoint, "--count", "6", "--columns", "3"], "samples.png", "28 19"),
+                (["reconstruct", checkpoint, "--data", run.data.path, "--count", "4"], "recon.png", "37 19"),
+                (["manifold", checkpoint, "--data", run.data.path, "--steps", "5"], "manifold.png", "46 46"),
+            ]
+            for (arguments, name, size) in cases {
+                let path = directory.appendingPathComponent(name).path
+                expectSuccess(Command.run(arguments + ["--out", path]))
+                let decoded = Command.execute("/usr/bin/env", ["python3", "-c", IndependentReaderTests.pngReader, path], timeout: 60)
+                expectSuccess(decoded)
+                #expect(decoded.output.split(separator: "\n").first.map(String.init) == size, "\(name)")
+            }
+        }
+
+        @Test func exportThenInitStartsFromExactlyTheSameWeights() throws {
+            let (run, checkpoint) = try trained()
+            let exported = run.out.appendingPathComponent("model.safetensors").path
+            expectSuccess(Command.run(["export", checkpoint, "--out", exported]))
+            let reader = Command.execute("/usr/bin/env", ["python3", "-c", IndependentReaderTests.safetensorsReader, exported], timeout: 60)
+            expectSuccess(reader)
+            #expect(reader.output.contains("encoder.0.weight 16x64") && !reader.output.contains("optimizer"))
+
+            // One step at a learning rate far below any weight's precision leaves the weights as loaded.
+            let fresh = try SmallRun(data: run.data)
+            expectSuccess(fresh.train(ranks: 2, ["--init", exported, "--max-steps", "1", "--lr", "1e-30"]))
+            #expect(try fresh.checkpoint(step: 1).parameters.array == CheckpointDirectory.load(checkpoint).parameters.array)
+        }
+
+        @Test func initWithAnotherShapeNamesTheTensor() throws {
+            let (run, checkpoint) = try trained()
+            let exported = run.out.appendingPathComponent("model.safetensors").path
+            expectSuccess(Command.run(["export", checkpoint, "--out", exported]))
+            let result = try SmallRun(data: run.data).train(ranks: 2, ["--init", exported, "--hidden", "32"])
+            #expect(result.status == 1)
+            #expect(result.error.contains("tensor encoder.0.weight is [16, 64], a 64-32-4 VAE needs [32, 64]"), "\(result.error)")
+        }
+
+        @Test func inspectDescribesACheckpointAndFlagsDamage() throws {
+            let (_, checkpoint) = try trained()
+            let result = Command.run(["inspect", checkpoint, "--json"])
+            expectSuccess(result)
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+            #expect(fields["architecture"] as? String == "64-16-4" && fields["step"] as? Int == 24)
+            #expect(fields["world_size"] as? Int == 2 && fields["checksum"] as? String == "ok" && fields["epoch"] as? Int == 3)
+            #expect((fields["metrics"] as? [String: Double])?["test_loss"] != nil)
+
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+            bytes[bytes.count - 3] ^= 0x01
+            try bytes.write(to: URL(fileURLWithPath: checkpoint))
+            let damaged = Command.run(["inspect", checkpoint])
+            #expect(damaged.status == 1)
+            #expect(damaged.output.contains("MISMATCH"))
+        }
+
+        @Test func batchLogsGetAProgressLineEveryNSteps() throws {
+            let result = try SmallRun().train(ranks: 2, ["--epochs", "1", "--log-every", "3"])
+            expectSuccess(result)
+            let lines = result.output.split(separator: "\n").filter { $0.contains(" step ") && $0.contains("samples/s  loss") }
+            #expect(lines.map { $0.prefix(16) } == ["epoch 1/1 step 3", "epoch 1/1 step 6"], "\(result.output)")
+        }
+    }
+}
