@@ -44,6 +44,28 @@ public struct Communicator: @unchecked Sendable {
         }
     }
 
+    /// In-place sum of fixed-point gradients: exact, so the same on every
+    /// rank count and reduction order.
+    public func allreduce(_ values: Int64Buffer) throws(MPIError) {
+        try mpi("MPI_Allreduce") {
+            MPI_Allreduce(vae_mpi_in_place(), values.base, Int32(values.count), Int64.datatype.handle,
+                          ReductionOperation.sum.handle, handle)
+        }
+    }
+
+    /// ``reduceScatter(_:into:counts:_:)`` for fixed-point gradients.
+    public func reduceScatter(_ send: Int64Buffer, into receive: Int64Buffer, counts: [Int]) throws(MPIError) {
+        precondition(counts.count == size && counts.reduce(0, +) == send.count, "counts must split the buffer over the ranks")
+        precondition(receive.count >= counts[rank], "receive holds this rank's part")
+        let counts32 = counts.map { Int32($0) }
+        try mpi("MPI_Reduce_scatter") {
+            counts32.withUnsafeBufferPointer { countsPointer in
+                MPI_Reduce_scatter(send.base, receive.base, countsPointer.baseAddress, Int64.datatype.handle,
+                                   ReductionOperation.sum.handle, handle)
+            }
+        }
+    }
+
     /// One value reduced over all ranks.
     public func allreduce<T: MPIScalar>(_ value: T, _ operation: ReductionOperation = .sum) throws(MPIError) -> T {
         var values = [value]

@@ -21,6 +21,8 @@ public struct Checkpoint: Sendable {
     public var globalBatchSize: Int
     /// Micro-batches summed per optimizer step (`--accumulate`).
     public var accumulate: Int
+    /// Micro-shards per batch in `--deterministic` mode (0: off).
+    public var deterministicShards: Int
     public var seed: UInt64
     public var worldSize: Int
     public var progress: TrainingProgress
@@ -35,13 +37,14 @@ public struct Checkpoint: Sendable {
     public var checksumMatches = true
 
     public init(architecture: Architecture, objective: Objective, learningRate: Float, globalBatchSize: Int,
-                accumulate: Int = 1, seed: UInt64, worldSize: Int, progress: TrainingProgress, adamStep: Int,
+                accumulate: Int = 1, deterministicShards: Int = 0, seed: UInt64, worldSize: Int, progress: TrainingProgress, adamStep: Int,
                 lastMetrics: [String: Double], parameters: Vector, firstMoment: Vector, secondMoment: Vector) {
         self.architecture = architecture
         self.objective = objective
         self.learningRate = learningRate
         self.globalBatchSize = globalBatchSize
         self.accumulate = accumulate
+        self.deterministicShards = deterministicShards
         self.seed = seed
         self.worldSize = worldSize
         self.progress = progress
@@ -74,6 +77,7 @@ public struct Checkpoint: Sendable {
             "learning_rate": String(learningRate),
             "batch_size": String(globalBatchSize),
             "accumulate": String(accumulate),
+            "deterministic_shards": String(deterministicShards),
             "seed": String(seed),
             "world_size": String(worldSize),
             "step": String(progress.step),
@@ -168,7 +172,7 @@ public struct Checkpoint: Sendable {
             architecture: architecture,
             objective: Objective(reconstruction: reconstruction, beta: try field("beta")),
             learningRate: try field("learning_rate"), globalBatchSize: try field("batch_size"),
-            accumulate: try field("accumulate"),
+            accumulate: try field("accumulate"), deterministicShards: try field("deterministic_shards"),
             seed: try field("seed"), worldSize: try field("world_size"), progress: progress,
             adamStep: try field("adam_step"), lastMetrics: lastMetrics,
             parameters: parameters, firstMoment: firstMoment, secondMoment: secondMoment)

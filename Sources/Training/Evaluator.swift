@@ -25,24 +25,36 @@ struct Evaluator {
     }
 
     /// Loss, reconstruction and KL per sample over `set`.
+    ///
+    /// The set is cut into fixed chunks of the model's batch capacity, dealt
+    /// to the ranks in turn; each chunk's sums go to their own slots and are
+    /// added in chunk order, so the result does not depend on the number of
+    /// ranks (bitwise, when the capacity is the same: `--deterministic`).
     func lossTerms(on set: ImageSet) throws(TrainingError) -> LossTerms {
-        let shard = evenShard(count: set.count, parts: communicator.size, index: communicator.rank)
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.evaluation)
-        var sums = LossTerms()
-        var start = shard.lowerBound
-        while start < shard.upperBound {
-            let rows = min(model.batchCapacity, shard.upperBound - start)
+        let chunk = model.batchCapacity
+        let chunks = (set.count + chunk - 1) / chunk
+        var slots = [Double](repeating: 0, count: 3 * chunks)
+        for index in stride(from: communicator.rank, to: chunks, by: communicator.size) {
+            let start = index * chunk
+            let rows = min(chunk, set.count - start)
             let batch = model.batch(rows: rows)
             batch.input.gatherRows(from: set.pixels, rowIndices: start..<(start + rows), scale: 1 / 255)
             for row in 0..<rows {
                 batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: start + row) }
             }
-            sums = sums + model.loss(batch, objective: objective)
-            start += rows
+            let terms = model.loss(batch, objective: objective)
+            slots[3 * index] = terms.loss
+            slots[3 * index + 1] = terms.reconstruction
+            slots[3 * index + 2] = terms.kl
         }
-        let totals = try sum([sums.loss, sums.reconstruction, sums.kl])
+        let totals = try sum(slots)
+        var sums = LossTerms()
+        for index in 0..<chunks {
+            sums = sums + LossTerms(loss: totals[3 * index], reconstruction: totals[3 * index + 1], kl: totals[3 * index + 2])
+        }
         let count = Double(set.count)
-        return LossTerms(loss: totals[0] / count, reconstruction: totals[1] / count, kl: totals[2] / count)
+        return LossTerms(loss: sums.loss / count, reconstruction: sums.reconstruction / count, kl: sums.kl / count)
     }
 
     /// −log p(x) bounded from above by the importance-weighted bound with
@@ -53,7 +65,7 @@ struct Evaluator {
         precondition(samples > 0, "at least one importance sample")
         let shard = evenShard(count: set.count, parts: communicator.size, index: communicator.rank)
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.importance)
-        var total: Double = 0
+        var bounds = [Double](repeating: 0, count: set.count)
         for image in shard {
             var maximum = -Double.infinity
             var scaledSum: Double = 0
@@ -77,9 +89,10 @@ struct Evaluator {
                 }
                 drawn += rows
             }
-            total += -(maximum + Double.log(scaledSum) - Double.log(Double(samples)))
+            bounds[image] = -(maximum + Double.log(scaledSum) - Double.log(Double(samples)))
         }
-        return try sum([total])[0] / Double(set.count)
+        // One slot per image, added in image order: the same on any number of ranks.
+        return try sum(bounds).reduce(0, +) / Double(set.count)
     }
 
     private func sum(_ values: [Double]) throws(TrainingError) -> [Double] {

@@ -72,6 +72,18 @@ extension Trainer {
     /// rank learns from the same reduced flag.
     private func trainStep(order: [Int], noise: CounterGaussian, allreduceSeconds: inout Double,
                            consecutiveBadSteps: inout Int) throws(TrainingError) -> Bool {
+        if let deterministic {
+            let outcome = try deterministicStep(deterministic, order: order, noise: noise, allreduceSeconds: &allreduceSeconds)
+            progress.step += 1
+            if outcome.nonFinite {
+                try recordSkippedStep(&consecutiveBadSteps)
+            } else {
+                consecutiveBadSteps = 0
+                progress.epochSums = progress.epochSums + outcome.terms
+                progress.epochSamples += samplesPerStep
+            }
+            return outcome.stop
+        }
         // One optimizer step is `accumulate` consecutive sampler steps, their
         // gradients summed: the same samples as one batch of K·B.
         var terms = LossTerms()
@@ -106,12 +118,7 @@ extension Trainer {
         progress.step += 1
         let stopRequested = reduction[trailer + StepTrailer.stopRequested.rawValue] > 0
         guard reduction[trailer + StepTrailer.nonFinite.rawValue] == 0 else {
-            progress.skippedSteps += 1
-            consecutiveBadSteps += 1
-            logger.warning("step \(progress.step): non-finite loss or gradients on some rank; update skipped (\(consecutiveBadSteps) in a row)")
-            if consecutiveBadSteps > configuration.maxBadSteps {
-                throw .tooManyNonFiniteSteps(count: consecutiveBadSteps, step: progress.step)
-            }
+            try recordSkippedStep(&consecutiveBadSteps)
             return stopRequested
         }
         consecutiveBadSteps = 0
@@ -139,7 +146,17 @@ extension Trainer {
         return stopRequested
     }
 
-    private func injectFaults() {
+    /// Every rank skipped this step's update (some rank saw NaN/Inf).
+    private func recordSkippedStep(_ consecutiveBadSteps: inout Int) throws(TrainingError) {
+        progress.skippedSteps += 1
+        consecutiveBadSteps += 1
+        logger.warning("step \(progress.step): non-finite loss or gradients on some rank; update skipped (\(consecutiveBadSteps) in a row)")
+        if consecutiveBadSteps > configuration.maxBadSteps {
+            throw .tooManyNonFiniteSteps(count: consecutiveBadSteps, step: progress.step)
+        }
+    }
+
+    func injectFaults() {
         for fault in faults {
             switch fault {
             case let .nan(rank, step, count) where rank == communicator.rank && (step..<(step + count)).contains(progress.step):
@@ -205,7 +222,7 @@ extension Trainer {
         let checkpoint = Checkpoint(
             architecture: model.architecture, objective: configuration.objective,
             learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
-            accumulate: configuration.accumulate,
+            accumulate: configuration.accumulate, deterministicShards: configuration.deterministicShards,
             seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: adam.step,
             lastMetrics: lastMetrics, parameters: model.parameters,
             firstMoment: moments.first, secondMoment: moments.second)

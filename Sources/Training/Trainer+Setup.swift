@@ -66,6 +66,9 @@ extension Trainer {
         if checkpoint.accumulate != configuration.accumulate {
             return .incompatible(path: path, reason: "it was trained with --accumulate \(checkpoint.accumulate), this run uses \(configuration.accumulate)")
         }
+        if checkpoint.deterministicShards != configuration.deterministicShards {
+            return .incompatible(path: path, reason: "it was trained with --deterministic \(checkpoint.deterministicShards), this run uses \(configuration.deterministicShards)")
+        }
         if checkpoint.seed != configuration.seed {
             return .incompatible(path: path, reason: "it was trained with --seed \(checkpoint.seed), this run uses \(configuration.seed)")
         }

@@ -24,6 +24,8 @@ public final class Trainer {
     /// of them (sharded sync).
     let reduction: FloatBuffer
     let partition: OptimizerPartition
+    /// Set in `--deterministic` mode.
+    let deterministic: DeterministicStep?
     /// This rank's part of the reduced gradients (sharded sync).
     let gradientShard: Vector
     var progress: TrainingProgress
@@ -73,12 +75,23 @@ public final class Trainer {
                                         latent: configuration.latent)
         let parameterCount = ParameterLayout(architecture).count
         let parameters = FloatBuffer(count: parameterCount)
-        reduction = FloatBuffer(count: parameterCount + StepTrailer.count)
-        model = VariationalAutoencoder(architecture: architecture, parameters: parameters.all,
-                                       gradients: reduction.vector(offset: 0, count: parameterCount),
-                                       batchCapacity: max(sampler.localBatchSize, 64))
         partition = OptimizerPartition(sync: configuration.gradientSync, parameterCount: parameterCount,
                                        rank: communicator.rank, worldSize: communicator.size)
+        if configuration.deterministicShards > 0 {
+            let step = DeterministicStep(
+                shards: configuration.deterministicShards, architecture: architecture, parameters: parameters.all,
+                partition: partition, sampleCount: data.train.count, globalBatchSize: configuration.globalBatchSize,
+                seed: configuration.seed, rank: communicator.rank, worldSize: communicator.size)
+            deterministic = step
+            reduction = FloatBuffer(count: 0)
+            model = step.replicas[0]
+        } else {
+            deterministic = nil
+            reduction = FloatBuffer(count: parameterCount + StepTrailer.count)
+            model = VariationalAutoencoder(architecture: architecture, parameters: parameters.all,
+                                           gradients: reduction.vector(offset: 0, count: parameterCount),
+                                           batchCapacity: max(sampler.localBatchSize, 64))
+        }
         gradientShard = partition.isSharded ? FloatBuffer(count: partition.range.count).all : model.gradients
         adam = Adam(configuration: Adam.Configuration(learningRate: Double(configuration.learningRate)),
                     parameterCount: partition.range.count)
@@ -118,6 +131,15 @@ public final class Trainer {
     static func makeSampler(configuration: TrainingConfiguration, data: MNISTDirectory, worldSize: Int,
                             rank: Int) throws(TrainingError) -> DistributedSampler {
         let batch = configuration.globalBatchSize
+        let shards = configuration.deterministicShards
+        if shards > 0 {
+            guard shards % worldSize == 0 else {
+                throw .configuration("--deterministic \(shards) needs a number of ranks that divides \(shards); this job has \(worldSize)")
+            }
+            guard configuration.accumulate == 1 else {
+                throw .configuration("--deterministic and --accumulate cannot be combined yet")
+            }
+        }
         guard batch % worldSize == 0 else {
             throw .configuration("--batch-size \(batch) is not divisible by the \(worldSize) ranks; use a multiple of \(worldSize)")
         }

@@ -86,6 +86,10 @@ struct Train: ParsableCommand {
             help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere.")
     var gradientSync: GradientSync = .sharded
 
+    @Option(parsing: .unconditional,
+            help: "Bitwise-reproducible training on any number of ranks dividing M: each batch is cut into M micro-shards summed exactly (0: off; see docs/determinism.md).")
+    var deterministic: Int = 0
+
     @Flag(help: "Log more (each checkpoint written).")
     var verbose = false
 
@@ -99,6 +103,11 @@ struct Train: ParsableCommand {
         try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
         try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
+        try require(deterministic >= 0, "--deterministic must be >= 0 (got \(deterministic))")
+        if deterministic > 0 {
+            try require(batchSize % deterministic == 0, "--deterministic \(deterministic) must divide --batch-size \(batchSize)")
+            try require(blasThreads == 1, "--deterministic needs --blas-threads 1 (OpenBLAS's threaded kernels may sum in another order)")
+        }
         try require((maxSteps ?? 1) > 0, "--max-steps must be at least 1 (got \(maxSteps ?? 0))")
         try require(checkpointEvery >= 0, "--checkpoint-every must be >= 0 (got \(checkpointEvery))")
         try require(keep > 0, "--keep must be at least 1 (got \(keep))")
@@ -139,6 +148,7 @@ struct Train: ParsableCommand {
         configuration.logEvery = logEvery
         configuration.maxBadSteps = maxBadSteps
         configuration.gradientSync = gradientSync
+        configuration.deterministicShards = deterministic
         return configuration
     }
 

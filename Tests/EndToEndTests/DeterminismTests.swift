@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Training
+
+extension ProcessTests {
+    /// `--deterministic 8`: the same bits on 1, 2, 4 and 8 ranks.
+    @Suite struct DeterminismTests {
+        /// Bit patterns of every tensor a checkpoint holds (model and Adam).
+        func tensorBits(_ checkpoint: Checkpoint) -> [[UInt32]] {
+            [checkpoint.parameters, checkpoint.firstMoment, checkpoint.secondMoment].map { $0.array.map(\.bitPattern) }
+        }
+
+        func lossFields(_ run: SmallRun) throws -> [String] {
+            try run.metricsLines().map { line in
+                ["epoch", "step", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl"]
+                    .map { "\($0)=\(line[$0] ?? "missing")" }.joined(separator: " ")
+            }
+        }
+
+        @Test func thirtyStepsGiveIdenticalBitsOnOneTwoFourAndEightRanks() throws {
+            let data = try SyntheticDataset()
+            var reference: ([[UInt32]], [String])?
+            for ranks in [1, 2, 4, 8] {
+                let run = try SmallRun(data: data)
+                expectSuccess(run.train(ranks: ranks, ["--deterministic", "8", "--max-steps", "30", "--epochs", "5"]))
+                let checkpoint = try run.checkpoint(step: 30)
+                #expect(checkpoint.worldSize == ranks && checkpoint.deterministicShards == 8)
+                let bits = tensorBits(checkpoint), metrics = try lossFields(run)
+                #expect(metrics.count == 3, "three epochs of 8 steps end before step 30")
+                if let (referenceBits, referenceMetrics) = reference {
+                    #expect(bits == referenceBits, "np=\(ranks): tensors differ from np=1")
+                    #expect(metrics == referenceMetrics, "np=\(ranks): metrics differ from np=1")
+                } else {
+                    reference = (bits, metrics)
+                }
+            }
+        }
+
+        @Test func resumingOnAnotherRankCountStaysIdentical() throws {
+            let data = try SyntheticDataset()
+            let straight = try SmallRun(data: data)
+            expectSuccess(straight.train(ranks: 1, ["--deterministic", "8", "--max-steps", "20", "--epochs", "5"]))
+            let switched = try SmallRun(data: data)
+            expectSuccess(switched.train(ranks: 2, ["--deterministic", "8", "--max-steps", "12", "--epochs", "5"]))
+            expectSuccess(switched.train(ranks: 4, ["--deterministic", "8", "--max-steps", "20", "--epochs", "5", "--resume", "auto"]))
+            #expect(tensorBits(try switched.checkpoint(step: 20)) == tensorBits(try straight.checkpoint(step: 20)))
+        }
+
+        /// Exact sums change only the rounding: the deterministic model stays
+        /// within the data-parallel tolerance of the default one.
+        @Test func deterministicModeComputesTheSameMathAsDefault() throws {
+            let data = try SyntheticDataset()
+            let exact = try SmallRun(data: data), plain = try SmallRun(data: data)
+            expectSuccess(exact.train(ranks: 2, ["--deterministic", "8", "--max-steps", "20", "--epochs", "5"]))
+            expectSuccess(plain.train(ranks: 2, ["--max-steps", "20", "--epochs", "5"]))
+            let difference = relativeDifference(try plain.checkpoint(step: 20).parameters.array,
+                                                try exact.checkpoint(step: 20).parameters.array)
+            #expect(difference <= 1e-4, "deterministic differs from default by \(difference)")
+        }
+
+        @Test func aRankCountThatDoesNotDivideTheShardsIsRefused() throws {
+            let result = try SmallRun().train(ranks: 3, ["--deterministic", "8", "--batch-size", "48"])
+            #expect(result.status == 1)
+            #expect(result.error.contains("--deterministic 8 needs a number of ranks that divides 8; this job has 3"), "\(result.error)")
+        }
+    }
+}
