@@ -72,11 +72,15 @@ def main():
     fit = re.search(r"alpha = ([\d.]+) us, beta = ([\d.]+) ns/byte", allreduce)
 
     rows = []
-    for ranks, sync in ((1, "sharded"), (2, "sharded"), (2, "allreduce"), (4, "sharded"), (8, "sharded")):
-        result = vae_dist(ranks, args.epochs, args.data, ["--gradient-sync", sync])
+    configurations = ((1, "sharded", 0), (2, "sharded", 0), (2, "allreduce", 0), (4, "sharded", 0), (8, "sharded", 0),
+                      (1, "sharded", 8), (2, "sharded", 8))
+    for ranks, sync, shards in configurations:
+        result = vae_dist(ranks, args.epochs, args.data, ["--gradient-sync", sync, "--deterministic", str(shards)])
         name = f"vae-dist, {ranks} rank{'s' if ranks > 1 else ''}"
-        if ranks > 1:
+        if ranks > 1 and not shards:
             name += f", {sync}" + (" (oversubscribed)" if ranks > os.cpu_count() else "")
+        if shards:
+            name += f", --deterministic {shards}"
         rows.append((name, ranks, result))
     start = time.perf_counter()
     out = tempfile.mkdtemp(prefix="vae-bench-")
@@ -110,6 +114,8 @@ def main():
     print(f"- Allreduce on 2 ranks: alpha {fit.group(1)} us, beta {fit.group(2)} ns/byte "
           f"(the 2.6 MB gradient: {(float(fit.group(1)) + 2_611_296 * float(fit.group(2)) / 1000) / 1000:.2f} ms).")
     print(f"- mpirun -np 2, launch to exit after one training step (MPI start, data load, step, checkpoint): {launch_seconds:.2f} s.")
+    print(f"- Deterministic mode (--deterministic 8) vs default: {rows[5][2]['samples_per_sec'] / one:.2f}x on 1 rank, "
+          f"{rows[6][2]['samples_per_sec'] / two:.2f}x on 2 ranks.")
     print(f"- Peak RSS per rank: vae-dist {rows[0][2]['rss']:.0f} MiB vs PyTorch {reference['rss']:.0f} MiB "
           f"({rows[0][2]['rss'] / reference['rss']:.2f}x).")
 
