@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Installs the Debian packages vae-dist builds, tests and trains with:
-# OpenMPI, OpenBLAS (CBLAS), zlib, pkg-config, the Fashion-MNIST dataset, and
-# python3 (the tests read vae-dist's PNG and safetensors files with it).
+# Installs the Debian packages vae-dist builds, trains and is tested with.
+#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, Fashion-MNIST
+#   bash launch/install-packages.sh --tests   # also what the test suite needs: python3 (independent file
+#                                             # readers), Slurm and munge (a real single-node cluster),
+#                                             # iproute2 (two network namespaces as two hosts)
 # Needs root, or sudo.
 set -euo pipefail
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv)
+tests=0
+case ${1:-} in
+    --tests) tests=1 ;;
+    "") ;;
+    *) echo "usage: launch/install-packages.sh [--tests]" >&2; exit 64 ;;
+esac
+[[ $tests -eq 1 ]] && packages+=(slurmctld slurmd slurm-client munge iproute2)
 as_root=()
 [[ $(id -u) -eq 0 ]] || as_root=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# Package scripts would start Slurm's and munge's daemons through init; the
+# tests start their own, so deny that while installing.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ $tests -eq 1 && ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+    "${as_root[@]}" chmod +x "$policy"
+    created_policy=1
+fi
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+if [[ $created_policy -eq 1 ]]; then "${as_root[@]}" rm -f "$policy"; fi
 echo "install-packages: ${packages[*]} installed"
