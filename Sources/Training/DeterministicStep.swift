@@ -104,14 +104,9 @@ extension Trainer {
         do {
             if partition.isSharded {
                 try communicator.reduceScatter(step.fixedPoint, into: step.fixedPointPart, counts: partition.counts)
+                allreduceSeconds += MPIEnvironment.wallTime - started
                 gradientShard.loadFixedPoint(from: step.fixedPointPart, offset: 0, scale: scale)
-                let updating = MPIEnvironment.wallTime
-                allreduceSeconds += updating - started
-                adam.update(model.parameters.slice(from: partition.range.lowerBound, count: partition.range.count),
-                            gradients: gradientShard)
-                let gathering = MPIEnvironment.wallTime
-                try communicator.allgather(inPlace: model.parameters, counts: partition.counts)
-                allreduceSeconds += MPIEnvironment.wallTime - gathering
+                try updateOwnPartAndShare(allreduceSeconds: &allreduceSeconds)
             } else {
                 if communicator.size > 1 { try communicator.allreduce(step.fixedPoint) }
                 allreduceSeconds += MPIEnvironment.wallTime - started

@@ -126,12 +126,8 @@ extension Trainer {
             do {
                 let started = MPIEnvironment.wallTime
                 try communicator.reduceScatter(model.gradients, into: gradientShard, counts: partition.counts)
-                let scattered = MPIEnvironment.wallTime
-                adam.update(model.parameters.slice(from: partition.range.lowerBound, count: partition.range.count),
-                            gradients: gradientShard)
-                let updated = MPIEnvironment.wallTime
-                try communicator.allgather(inPlace: model.parameters, counts: partition.counts)
-                allreduceSeconds += (scattered - started) + (MPIEnvironment.wallTime - updated)
+                allreduceSeconds += MPIEnvironment.wallTime - started
+                try updateOwnPartAndShare(allreduceSeconds: &allreduceSeconds)
             } catch {
                 throw .mpi(error)
             }
@@ -144,6 +140,17 @@ extension Trainer {
             kl: Double(reduction[trailer + StepTrailer.kl.rawValue]))
         progress.epochSamples += samplesPerStep
         return stopRequested
+    }
+
+    /// Sharded sync's second half: Adam on this rank's part of the parameters
+    /// (its reduced gradients are in `gradientShard`), then every rank's part
+    /// to every rank.
+    func updateOwnPartAndShare(allreduceSeconds: inout Double) throws(MPIError) {
+        adam.update(model.parameters.slice(from: partition.range.lowerBound, count: partition.range.count),
+                    gradients: gradientShard)
+        let gathering = MPIEnvironment.wallTime
+        try communicator.allgather(inPlace: model.parameters, counts: partition.counts)
+        allreduceSeconds += MPIEnvironment.wallTime - gathering
     }
 
     /// Every rank skipped this step's update (some rank saw NaN/Inf).

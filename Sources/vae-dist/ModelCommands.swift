@@ -35,6 +35,13 @@ func loadTestSet(_ directory: String, for checkpoint: Checkpoint, path: String) 
     }
 }
 
+/// A checkpoint's pictures, sized by the test set it is shown with.
+func picturesAndTestSet(checkpoint path: String, data: String) -> (ModelPictures, ImageSet) {
+    let loaded = loadCheckpoint(path)
+    let test = loadTestSet(data, for: loaded, path: path)
+    return (ModelPictures(model: loadModel(loaded), seed: loaded.seed, width: test.columns, height: test.rows), test)
+}
+
 /// Image sides for a model: the data's, or the square root of the input size.
 func imageSides(_ checkpoint: Checkpoint) -> (width: Int, height: Int)? {
     let side = Int(Double(checkpoint.architecture.inputSize).squareRoot().rounded())
@@ -90,9 +97,7 @@ struct Reconstruct: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = loadCheckpoint(checkpoint)
-        let test = loadTestSet(data, for: loaded, path: checkpoint)
-        let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, width: test.columns, height: test.rows)
+        let (pictures, test) = picturesAndTestSet(checkpoint: checkpoint, data: data)
         write(pictures.reconstructions(of: test, count: count), to: out)
     }
 }
@@ -112,9 +117,7 @@ struct Manifold: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = loadCheckpoint(checkpoint)
-        let test = loadTestSet(data, for: loaded, path: checkpoint)
-        let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, width: test.columns, height: test.rows)
+        let (pictures, test) = picturesAndTestSet(checkpoint: checkpoint, data: data)
         write(pictures.manifold(steps: steps, around: test), to: out)
     }
 }
