@@ -211,3 +211,40 @@ public struct Communicator: @unchecked Sendable {
         fatalError("MPI_Abort returned")
     }
 }
+
+/// A collective started without waiting for it (`MPI_Iallreduce`). Its
+/// buffer must not be touched until ``wait()`` returns. OpenMPI advances it
+/// only inside MPI calls, so long computations in between should call
+/// ``test()`` now and then.
+public final class PendingCollective {
+    private var request: MPI_Request?
+
+    init(request: MPI_Request?) { self.request = request }
+
+    /// Lets MPI advance the operation; true once it has completed.
+    @discardableResult
+    public func test() throws(MPIError) -> Bool {
+        guard request != nil else { return true }
+        var done: Int32 = 0
+        try mpi("MPI_Test") { MPI_Test(&request, &done, nil) }
+        return done != 0
+    }
+
+    public func wait() throws(MPIError) {
+        guard request != nil else { return }
+        try mpi("MPI_Wait") { MPI_Wait(&request, nil) }
+        request = nil
+    }
+}
+
+extension Communicator {
+    /// Starts an in-place sum of `vector` over all ranks and returns at once.
+    public func startAllreduce(_ vector: Vector) throws(MPIError) -> PendingCollective {
+        var request: MPI_Request?
+        try mpi("MPI_Iallreduce") {
+            MPI_Iallreduce(vae_mpi_in_place(), vector.buffer.base + vector.offset, Int32(vector.count),
+                           Float.datatype.handle, ReductionOperation.sum.handle, handle, &request)
+        }
+        return PendingCollective(request: request)
+    }
+}

@@ -84,6 +84,9 @@ extension Trainer {
             }
             return outcome.stop
         }
+        // --overlap: the decoder's gradients leave while the encoder's are computed.
+        let overlap = configuration.overlap && !partition.isSharded && communicator.size > 1
+            ? OverlappedDecoderSync(communicator: communicator, model: model) : nil
         // One optimizer step is `accumulate` consecutive sampler steps, their
         // gradients summed: the same samples as one batch of K·B.
         var terms = LossTerms()
@@ -94,22 +97,33 @@ extension Trainer {
             for (row, position) in positions.enumerated() {
                 batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: position) }
             }
-            terms = terms + model.lossAndGradients(batch, objective: configuration.objective, accumulate: micro > 0)
+            let last = micro == configuration.accumulate - 1
+            terms = terms + model.lossAndGradients(batch, objective: configuration.objective, accumulate: micro > 0,
+                                                   afterLayer: last ? overlap?.layerDone : nil)
         }
         injectFaults()
         let trailer = model.layout.count
         reduction[trailer + StepTrailer.loss.rawValue] = Float(terms.loss)
         reduction[trailer + StepTrailer.reconstruction.rawValue] = Float(terms.reconstruction)
         reduction[trailer + StepTrailer.kl.rawValue] = Float(terms.kl)
-        reduction[trailer + StepTrailer.nonFinite.rawValue] = terms.isFinite && model.gradients.isFinite ? 0 : 1
+        let gradientsFinite = overlap.map { $0.decoderWasFinite && model.gradients.slice(from: 0, count: model.decoderOffset).isFinite }
+            ?? model.gradients.isFinite
+        reduction[trailer + StepTrailer.nonFinite.rawValue] = terms.isFinite && gradientsFinite ? 0 : 1
         reduction[trailer + StepTrailer.stopRequested.rawValue] = StopSignals.pending == nil ? 0 : 1
 
         let before = MPIEnvironment.wallTime
         let sharded = partition.isSharded
         do {
-            // Sharded: the flags and loss sums first, so every rank knows
-            // whether to skip before any gradient moves.
-            try communicator.allreduce(sharded ? reduction.vector(offset: trailer, count: StepTrailer.count) : reduction.all)
+            if let overlap {
+                // The encoder's gradients, then the decoder's (already under way), then the flags.
+                try communicator.allreduce(reduction.vector(offset: 0, count: model.decoderOffset))
+                try overlap.finish()
+                try communicator.allreduce(reduction.vector(offset: trailer, count: StepTrailer.count))
+            } else {
+                // Sharded: the flags and loss sums first, so every rank knows
+                // whether to skip before any gradient moves.
+                try communicator.allreduce(sharded ? reduction.vector(offset: trailer, count: StepTrailer.count) : reduction.all)
+            }
         } catch {
             throw .mpi(error)
         }

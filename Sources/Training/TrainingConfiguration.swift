@@ -33,6 +33,9 @@ public struct TrainingConfiguration: Sendable {
     public var logEvery: Int = 100
     public var maxBadSteps: Int = 20
     public var gradientSync: GradientSync = .sharded
+    /// Start the decoder's gradient allreduce while the encoder's backward
+    /// runs (allreduce sync only).
+    public var overlap = false
     /// `--deterministic M`: micro-shards per global batch for bitwise
     /// reproducibility across rank counts dividing M (0: off).
     public var deterministicShards: Int = 0

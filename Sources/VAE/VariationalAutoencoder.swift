@@ -81,11 +81,24 @@ public final class VariationalAutoencoder {
 
     /// Forward and backward: the summed loss terms, with dLoss/dParameters
     /// written to `gradients` (added to it when `accumulate`).
-    public func lossAndGradients(_ batch: Batch, objective: Objective, accumulate: Bool = false) -> LossTerms {
+    ///
+    /// `afterLayer` is called as each layer's gradients are complete, last
+    /// layer first, with the number of layers still to go: the decoder's are
+    /// done when it reports `encoderLayerCount` left, and a trainer can start
+    /// sending them while the encoder's backward runs.
+    public func lossAndGradients(_ batch: Batch, objective: Objective, accumulate: Bool = false,
+                                 afterLayer: ((_ layersLeft: Int) -> Void)? = nil) -> LossTerms {
         let terms = forward(batch, objective: objective, keepGradient: true)
-        backward(batch, objective: objective, accumulate: accumulate)
+        backward(batch, objective: objective, accumulate: accumulate, afterLayer: afterLayer)
         return terms
     }
+
+    /// Layers whose gradients come after the decoder's (the encoder and the μ/log σ² head).
+    public var encoderLayerCount: Int { encoder.count + 1 }
+
+    /// Where the decoder's parameters start in the flat buffer: they run to
+    /// its end, so its gradients are one contiguous block.
+    public var decoderOffset: Int { layout.decoder.first?.weightOffset ?? layout.count }
 
     /// The decoder's output probabilities for the last forward pass or decode
     /// (rows × inputSize).
@@ -183,7 +196,7 @@ public final class VariationalAutoencoder {
         return activation
     }
 
-    private func backward(_ batch: Batch, objective: Objective, accumulate: Bool) {
+    private func backward(_ batch: Batch, objective: Objective, accumulate: Bool, afterLayer: ((Int) -> Void)?) {
         let rows = batch.input.rows
         // Decoder, last layer first; the logit gradient is already in place.
         for index in stride(from: decoder.count - 1, through: 0, by: -1) {
@@ -193,6 +206,7 @@ public final class VariationalAutoencoder {
                 ? workspace.latentGradient.prefix(rows: rows) : workspace.decoderGradients[index - 1].prefix(rows: rows)
             decoder[index].backward(outputGradient: outputGradient, input: input, inputGradient: inputGradient, accumulate: accumulate)
             if index > 0 { inputGradient.maskByPositive(input) }
+            afterLayer?(index + encoderLayerCount)
         }
 
         let headGradient = workspace.headGradient.prefix(rows: rows)
@@ -205,6 +219,7 @@ public final class VariationalAutoencoder {
         let headInputGradient = encoderCount == 0 ? nil : workspace.encoderGradients[encoderCount - 1].prefix(rows: rows)
         head.backward(outputGradient: headGradient, input: headInput, inputGradient: headInputGradient, accumulate: accumulate)
         if let headInputGradient { headInputGradient.maskByPositive(headInput) }
+        afterLayer?(encoderCount)
 
         // Encoder; the first layer needs no gradient for the data.
         for index in stride(from: encoderCount - 1, through: 0, by: -1) {
@@ -213,6 +228,7 @@ public final class VariationalAutoencoder {
             let inputGradient = index == 0 ? nil : workspace.encoderGradients[index - 1].prefix(rows: rows)
             encoder[index].backward(outputGradient: outputGradient, input: input, inputGradient: inputGradient, accumulate: accumulate)
             if let inputGradient { inputGradient.maskByPositive(input) }
+            afterLayer?(index)
         }
     }
 }

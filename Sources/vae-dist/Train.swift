@@ -86,6 +86,9 @@ struct Train: ParsableCommand {
             help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere.")
     var gradientSync: GradientSync = .sharded
 
+    @Flag(help: "With --gradient-sync allreduce: send the decoder's gradients while the encoder's backward runs.")
+    var overlap = false
+
     @Option(parsing: .unconditional,
             help: "Bitwise-reproducible training on any number of ranks dividing M: each batch is cut into M micro-shards summed exactly (0: off; see docs/determinism.md).")
     var deterministic: Int = 0
@@ -104,6 +107,8 @@ struct Train: ParsableCommand {
         try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
         try require(deterministic >= 0, "--deterministic must be >= 0 (got \(deterministic))")
+        try require(!overlap || gradientSync == .allreduce, "--overlap needs --gradient-sync allreduce")
+        try require(!overlap || deterministic == 0, "--overlap and --deterministic exclude each other")
         if deterministic > 0 {
             try require(batchSize % deterministic == 0, "--deterministic \(deterministic) must divide --batch-size \(batchSize)")
             try require(blasThreads == 1, "--deterministic needs --blas-threads 1 (OpenBLAS's threaded kernels may sum in another order)")
@@ -149,6 +154,7 @@ struct Train: ParsableCommand {
         configuration.maxBadSteps = maxBadSteps
         configuration.gradientSync = gradientSync
         configuration.deterministicShards = deterministic
+        configuration.overlap = overlap
         return configuration
     }
 

@@ -51,6 +51,21 @@ extension ProcessTests {
             }
         }
 
+        /// --overlap only changes when the decoder's block is reduced, not what
+        /// is summed: same parameters as the plain allreduce (to the data-parallel
+        /// tolerance; in practice the same bits).
+        @Test(arguments: [2, 4])
+        func overlappedSyncTrainsTheSameModel(ranks: Int) throws {
+            let data = try SyntheticDataset()
+            let plain = try SmallRun(data: data), overlapped = try SmallRun(data: data)
+            let arguments = ["--max-steps", "20", "--epochs", "5", "--gradient-sync", "allreduce"]
+            expectSuccess(plain.train(ranks: ranks, arguments))
+            expectSuccess(overlapped.train(ranks: ranks, arguments + ["--overlap"]))
+            let difference = relativeDifference(try plain.checkpoint(step: 20).parameters.array,
+                                                try overlapped.checkpoint(step: 20).parameters.array)
+            #expect(difference <= 1e-4, "np=\(ranks): --overlap differs by \(difference)")
+        }
+
         /// --accumulate K with batch B takes the same samples per update as
         /// batch K·B, so both give the same parameters (float summation order
         /// aside: the micro-batches are summed by GEMMs with beta = 1).
