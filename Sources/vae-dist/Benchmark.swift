@@ -63,9 +63,9 @@ struct GEMMBound: ParsableCommand {
             for _ in 0..<10 { gemm(left, right, into: out) }
             var times = [Double]()
             for _ in 0..<repetitions {
-                let start = MPIEnvironmentClock.now
+                let start = WallClock.now
                 gemm(left, right, into: out)
-                times.append(MPIEnvironmentClock.now - start)
+                times.append(WallClock.now - start)
             }
             let median = times.sorted()[times.count / 2]
             let gflops = 2.0 * Double(shape.m * shape.k * shape.n) / median / 1e9
@@ -123,7 +123,7 @@ struct AllreduceCost: ParsableCommand {
 }
 
 /// Wall-clock seconds without starting MPI (the GEMM bound needs no ranks).
-enum MPIEnvironmentClock {
+enum WallClock {
     static var now: Double { Date().timeIntervalSinceReferenceDate }
 }
 
