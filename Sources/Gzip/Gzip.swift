@@ -29,11 +29,6 @@ public enum Gzip {
         try deflate(data, level: level, windowBits: 15 + 16)
     }
 
-    /// Decompresses a zlib stream.
-    public static func zlibDecompress(_ data: [UInt8]) throws(GzipError) -> [UInt8] {
-        try inflate(data, windowBits: 15)
-    }
-
     /// CRC-32 (the ISO-HDLC polynomial of gzip and PNG), continuing from `initial`.
     public static func crc32(_ bytes: some Collection<UInt8>, initial: UInt32 = 0) -> UInt32 {
         let contiguous = Array(bytes)
