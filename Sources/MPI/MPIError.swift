@@ -14,7 +14,7 @@ public struct MPIError: Error, CustomStringConvertible, Sendable {
 
 /// Runs one MPI call and throws an ``MPIError`` naming it if it did not succeed.
 @inline(__always)
-func mpi(_ call: String = #function, _ body: () -> Int32) throws(MPIError) {
+func mpi(_ call: String, _ body: () -> Int32) throws(MPIError) {
     let code = body()
     guard code == MPI_SUCCESS else { throw MPIError(call: call, code: code, message: errorString(code)) }
 }

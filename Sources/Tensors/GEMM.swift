@@ -62,8 +62,6 @@ public enum BLASThreads {
         precondition(count >= 1, "BLAS thread count must be at least 1")
         openblas_set_num_threads(Int32(count))
     }
-
-    public static var current: Int { Int(openblas_get_num_threads()) }
 }
 
 /// Time spent inside ``gemm(_:_:into:alpha:beta:)`` by this process, so the

@@ -7,6 +7,8 @@ public struct EpochMetrics: Sendable {
     public var epoch: Int
     public var step: Int
     public var worldSize: Int
+    /// The synchronization strategy that ran (``GradientSynchronizer/name``).
+    public var gradientSync: String
     public var train: LossTerms
     public var test: LossTerms
     public var samplesPerSecond: Double
@@ -14,7 +16,7 @@ public struct EpochMetrics: Sendable {
     /// Seconds in the epoch's training steps (no evaluation, images or checkpoint).
     public var trainSeconds: Double
     /// Of ``trainSeconds`` on rank 0: inside GEMMs, and inside (or waiting in)
-    /// the gradient allreduce.
+    /// the synchronizer's collectives.
     public var gemmSeconds: Double
     public var allreduceSeconds: Double
     public var skippedSteps: Int
@@ -25,6 +27,7 @@ public struct EpochMetrics: Sendable {
     public var jsonLine: String {
         let fields: [(String, String)] = [
             ("epoch", String(epoch)), ("step", String(step)), ("world_size", String(worldSize)),
+            ("gradient_sync", "\"\(gradientSync)\""),
             ("train_loss", json(train.loss)), ("train_recon", json(train.reconstruction)), ("train_kl", json(train.kl)),
             ("test_loss", json(test.loss)), ("test_recon", json(test.reconstruction)), ("test_kl", json(test.kl)),
             ("samples_per_sec", json(samplesPerSecond)), ("epoch_seconds", json(epochSeconds)),

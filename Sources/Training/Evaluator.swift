@@ -39,10 +39,7 @@ struct Evaluator {
             let start = index * chunk
             let rows = min(chunk, set.count - start)
             let batch = model.batch(rows: rows)
-            batch.input.gatherRows(from: set.pixels, rowIndices: start..<(start + rows), scale: 1 / 255)
-            for row in 0..<rows {
-                batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: start + row) }
-            }
+            batch.load(start..<(start + rows), of: set, noise: noise, positions: start..<(start + rows))
             let terms = model.loss(batch, objective: objective)
             slots[3 * index] = terms.loss
             slots[3 * index + 1] = terms.reconstruction
@@ -73,12 +70,8 @@ struct Evaluator {
             while drawn < samples {
                 let rows = min(model.batchCapacity, samples - drawn)
                 let batch = model.batch(rows: rows)
-                batch.input.gatherRows(from: set.pixels, rowIndices: repeatElement(image, count: rows), scale: 1 / 255)
-                for row in 0..<rows {
-                    batch.noise.rows(from: row, count: 1).flattened.withMutableSpan {
-                        noise.fill(&$0, position: image * samples + drawn + row)
-                    }
-                }
+                let first = image * samples + drawn
+                batch.load(repeatElement(image, count: rows), of: set, noise: noise, positions: first..<(first + rows))
                 for weight in model.logImportanceWeights(batch) {
                     if weight > maximum {
                         scaledSum = scaledSum * Double.exp(maximum - weight) + 1

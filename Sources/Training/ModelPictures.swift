@@ -41,10 +41,7 @@ public struct ModelPictures {
         for start in stride(from: 0, to: count, by: columns) {
             let rows = min(columns, count - start)
             let batch = model.batch(rows: rows)
-            batch.input.gatherRows(from: set.pixels, rowIndices: start..<(start + rows), scale: 1 / 255)
-            for row in 0..<rows {
-                batch.noise.rows(from: row, count: 1).flattened.withMutableSpan { noise.fill(&$0, position: start + row) }
-            }
+            batch.load(start..<(start + rows), of: set, noise: noise, positions: start..<(start + rows))
             _ = model.loss(batch, objective: Objective())
             let outputs = model.outputs(rows: rows)
             tiles += (0..<rows).map { batch.input.rows(from: $0, count: 1).flattened.array }
@@ -67,9 +64,10 @@ public struct ModelPictures {
                 for x in quantiles { codes.append([Float(x), Float(y)]) }
             }
         } else {
+            // z = μ: no noise positions, so the noise rows stay zero.
             let batch = model.batch(rows: 1)
-            batch.input.gatherRows(from: set.pixels, rowIndices: [0], scale: 1 / 255)
             batch.noise.flattened.fill(0)
+            batch.load([0], of: set, noise: CounterGaussian(seed: seed, stream: 0), positions: [])
             _ = model.loss(batch, objective: Objective())
             let center = model.latentMeans(rows: 1)[0]
             for dimension in 0..<latent {

@@ -7,7 +7,7 @@ import VAE
 extension Trainer {
     /// Per-sample loss terms over the whole set (see ``Evaluator``).
     func evaluate(_ set: ImageSet) throws(TrainingError) -> LossTerms {
-        try Evaluator(model: model, objective: configuration.objective, seed: configuration.seed,
+        try Evaluator(model: evaluationModel, objective: configuration.objective, seed: configuration.seed,
                       communicator: communicator).lossTerms(on: set)
     }
 
@@ -15,7 +15,7 @@ extension Trainer {
     /// epochs show the same codes improving) and `recon.png` (the first 32
     /// test images above their reconstructions).
     func writeImages() throws(TrainingError) {
-        let pictures = ModelPictures(model: model, seed: configuration.seed, width: data.test.columns, height: data.test.rows)
+        let pictures = ModelPictures(model: evaluationModel, seed: configuration.seed, width: data.test.columns, height: data.test.rows)
         try writePNG(pictures.samples(count: 64), name: "samples.png")
         try writePNG(pictures.reconstructions(of: data.test, count: 32), name: "recon.png")
     }

@@ -5,46 +5,42 @@ import Randomness
 import Tensors
 import VAE
 
-/// The data-parallel training loop. Every rank runs one `Trainer` over its
-/// shard of each global batch; gradients are summed across ranks in one
-/// allreduce per step, and every rank applies the same Adam step, so all
-/// replicas stay identical. Rank 0 also evaluates, logs and checkpoints.
+/// The data-parallel trainer: every rank runs one `Trainer` over its share
+/// of each global batch; a ``GradientSynchronizer`` makes every rank's
+/// parameters take the same update. Rank 0 also evaluates, logs and
+/// checkpoints.
+///
+/// Where things are: this file sets a run up; `TrainingLoop.swift` runs
+/// epochs and decides when to checkpoint; `TrainingStep.swift` is one step;
+/// `Trainer+Checkpoint.swift` writes a checkpoint (and says what goes into
+/// it); `Trainer+Start.swift` restores one; `EpochReport.swift` turns an
+/// epoch into metrics and progress.
 public final class Trainer {
     let configuration: TrainingConfiguration
     let communicator: Communicator
     let logger: Logger
     let data: MNISTDirectory
-    let model: VariationalAutoencoder
-    let adam: Adam
     let sampler: DistributedSampler
+    let sync: GradientSynchronizer
+    /// Views the trained parameters, with a fixed batch capacity of its own,
+    /// for the test loss and pictures: their chunking (and so their float
+    /// sums) does not depend on the training batch, the mode or the ranks.
+    let evaluationModel: VariationalAutoencoder
     let checkpoints: CheckpointDirectory
     let metricsLog: MetricsLog
-    /// Gradients followed by ``StepTrailer`` slots: the loss sums and the
-    /// step's flags travel with the gradients (one allreduce), or just ahead
-    /// of them (sharded sync).
-    let reduction: FloatBuffer
-    let partition: OptimizerPartition
-    /// Set in `--deterministic` mode.
-    let deterministic: DeterministicStep?
-    /// This rank's part of the reduced gradients (sharded sync).
-    let gradientShard: Vector
     var progress: TrainingProgress
     var lastMetrics: [String: Double] = [:]
+    /// Consecutive skipped steps (reset by an applied one).
+    var consecutiveBadSteps = 0
+    /// Rank 0: the newest checkpoint this run wrote or resumed from.
+    var newestCheckpoint: String?
     /// Rank 0's live progress (nil: none).
     public var progressReporter: ProgressReporter?
     /// Test-only faults; see ``FaultInjection``.
     let faults: [FaultInjection]
 
-    /// Slots after the gradients in ``reduction``.
-    enum StepTrailer: Int, CaseIterable {
-        /// Loss sums of this rank's shard.
-        case loss, reconstruction, kl
-        /// 1 on a rank whose loss or gradients hold NaN/Inf.
-        case nonFinite
-        /// 1 on a rank that received a stop signal.
-        case stopRequested
-        static let count = allCases.count
-    }
+    /// Rows per batch of the evaluation model.
+    static let evaluationCapacity = 256
 
     /// Loads the data, checks the setup on every rank and agrees on it,
     /// prepares the output directory and restores or initializes the model
@@ -73,46 +69,25 @@ public final class Trainer {
 
         let architecture = Architecture(inputSize: data.train.pixelsPerImage, hidden: configuration.hidden,
                                         latent: configuration.latent)
-        let parameterCount = ParameterLayout(architecture).count
-        let parameters = FloatBuffer(count: parameterCount)
-        partition = OptimizerPartition(sync: configuration.gradientSync, parameterCount: parameterCount,
-                                       rank: communicator.rank, worldSize: communicator.size)
-        if configuration.deterministicShards > 0 {
-            let step = DeterministicStep(
-                shards: configuration.deterministicShards, architecture: architecture, parameters: parameters.all,
-                partition: partition, sampleCount: data.train.count, globalBatchSize: configuration.globalBatchSize,
-                seed: configuration.seed, rank: communicator.rank, worldSize: communicator.size)
-            deterministic = step
-            reduction = FloatBuffer(count: 0)
-            model = step.replicas[0]
-        } else {
-            deterministic = nil
-            reduction = FloatBuffer(count: parameterCount + StepTrailer.count)
-            model = VariationalAutoencoder(architecture: architecture, parameters: parameters.all,
-                                           gradients: reduction.vector(offset: 0, count: parameterCount),
-                                           batchCapacity: max(sampler.localBatchSize, 64))
+        sync = Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
+                                     communicator: communicator)
+        evaluationModel = VariationalAutoencoder(
+            architecture: architecture, parameters: sync.parameters,
+            gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Self.evaluationCapacity)
+        if configuration.overlap && communicator.size == 1 {
+            logger.notice("--overlap: one rank has no gradients to send, so there is nothing to overlap")
         }
-        gradientShard = partition.isSharded ? FloatBuffer(count: partition.range.count).all : model.gradients
-        adam = Adam(configuration: Adam.Configuration(learningRate: Double(configuration.learningRate)),
-                    parameterCount: partition.range.count)
         checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
         metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
         progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch / configuration.accumulate)
 
         let start = try communicator.agree { () throws(TrainingError) -> StartingPoint in
-            guard communicator.isRoot else { return .random }
-            if let checkpoint = try self.prepareOutputAndFindCheckpoint() { return .checkpoint(checkpoint) }
-            guard let path = configuration.initialWeights else { return .random }
-            do throws(CheckpointError) {
-                try ModelFile.load(path, into: self.model.parameters, architecture: self.model.architecture)
-            } catch {
-                throw .checkpoint(error)
-            }
-            logger.info("starting from the weights in \(path)")
-            return .weights
+            try self.findStartingPoint()
         }
         try synchronizeInitialState(from: start)
     }
+
+    var architecture: Architecture { evaluationModel.architecture }
 
     /// Optimizer steps per epoch (each of `accumulate` sampler steps).
     var stepsPerEpoch: Int { progress.stepsPerEpoch }
@@ -120,25 +95,30 @@ public final class Trainer {
     /// Samples behind one optimizer step, over all ranks.
     var samplesPerStep: Int { sampler.globalBatchSize * configuration.accumulate }
 
-    /// Where rank 0's initial state comes from.
-    enum StartingPoint {
-        case checkpoint(Checkpoint)
-        /// `--init`: already loaded into the parameters.
-        case weights
-        case random
+    static func makeSynchronizer(configuration: TrainingConfiguration, architecture: Architecture,
+                                 sampler: DistributedSampler, communicator: Communicator) -> GradientSynchronizer {
+        let sharded = configuration.gradientSync == .sharded && communicator.size > 1
+        if configuration.deterministicShards > 0 {
+            return DeterministicSynchronizer(
+                shards: configuration.deterministicShards, architecture: architecture, sampleCount: sampler.sampleCount,
+                globalBatchSize: sampler.globalBatchSize, accumulate: configuration.accumulate, seed: configuration.seed,
+                learningRate: configuration.learningRate, sharded: sharded, communicator: communicator)
+        }
+        if sharded {
+            return ShardedSynchronizer(architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
+                                       learningRate: configuration.learningRate, communicator: communicator)
+        }
+        return AllreduceSynchronizer(architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
+                                     learningRate: configuration.learningRate,
+                                     overlap: configuration.overlap && communicator.size > 1, communicator: communicator)
     }
 
     static func makeSampler(configuration: TrainingConfiguration, data: MNISTDirectory, worldSize: Int,
                             rank: Int) throws(TrainingError) -> DistributedSampler {
         let batch = configuration.globalBatchSize
         let shards = configuration.deterministicShards
-        if shards > 0 {
-            guard shards % worldSize == 0 else {
-                throw .configuration("--deterministic \(shards) needs a number of ranks that divides \(shards); this job has \(worldSize)")
-            }
-            guard configuration.accumulate == 1 else {
-                throw .configuration("--deterministic and --accumulate cannot be combined yet")
-            }
+        if shards > 0 && shards % worldSize != 0 {
+            throw .configuration("--deterministic \(shards) needs a number of ranks that divides \(shards); this job has \(worldSize)")
         }
         guard batch % worldSize == 0 else {
             throw .configuration("--batch-size \(batch) is not divisible by the \(worldSize) ranks; use a multiple of \(worldSize)")
@@ -146,7 +126,7 @@ public final class Trainer {
         guard data.train.count >= worldSize else {
             throw .configuration("\(worldSize) ranks but the training set in \(configuration.dataDirectory) has only \(data.train.count) samples")
         }
-        guard data.train.count >= batch * configuration.accumulate else {
+        guard data.train.count / configuration.accumulate >= batch else {
             throw .configuration("--batch-size \(batch) x --accumulate \(configuration.accumulate) is larger than the \(data.train.count) training samples in \(configuration.dataDirectory)")
         }
         return DistributedSampler(sampleCount: data.train.count, globalBatchSize: batch, rank: rank,
@@ -165,34 +145,6 @@ public final class Trainer {
         }
         for rank in 1..<communicator.size where Array(all[(2 * rank)..<(2 * rank + 2)]) != Array(all[0..<2]) {
             throw .ranksDisagree("rank \(rank) loaded different data from rank 0 (check that --data \(data.path) holds the same files on every node)")
-        }
-    }
-}
-
-/// Faults the tests inject to prove how a job reacts, each on one rank at
-/// one global step. The CLI reads them from `VAE_DIST_TEST_FAULT` (for
-/// tests only; see README, "Failure behaviour"):
-///
-/// - `nan:RANK:STEP[:COUNT]`: the rank's gradient holds NaN for COUNT steps;
-/// - `signal:RANK:STEP:NUMBER`: the rank raises signal NUMBER (through the
-///   real handler, as `kill` would);
-/// - `crash:RANK:STEP`: the rank crashes (a trap, as from a bug).
-public enum FaultInjection: Equatable, Sendable {
-    case nan(rank: Int, step: Int, count: Int)
-    case signal(rank: Int, step: Int, number: Int32)
-    case crash(rank: Int, step: Int)
-
-    /// Parses one fault; nil if malformed.
-    public init?(_ text: String) {
-        let parts = text.split(separator: ":")
-        let numbers = parts.dropFirst().compactMap { Int($0) }
-        guard numbers.count == parts.count - 1, numbers.allSatisfy({ $0 >= 0 }) else { return nil }
-        switch (parts.first, numbers.count) {
-        case ("nan", 2): self = .nan(rank: numbers[0], step: numbers[1], count: 1)
-        case ("nan", 3): self = .nan(rank: numbers[0], step: numbers[1], count: numbers[2])
-        case ("signal", 3): self = .signal(rank: numbers[0], step: numbers[1], number: Int32(numbers[2]))
-        case ("crash", 2): self = .crash(rank: numbers[0], step: numbers[1])
-        default: return nil
         }
     }
 }

@@ -1,7 +1,11 @@
-import Dataset
 import VAE
 
 /// Everything `vae-dist train` was asked to do.
+///
+/// Built in one place, the CLI's `Train` command, through the memberwise
+/// initializer, which has no defaults: a setting added here that the CLI
+/// does not pass is a compile error, not a flag that silently does nothing.
+/// The defaults users see live with the flags (`vae-dist train --help`).
 public struct TrainingConfiguration: Sendable {
     public enum Resume: Equatable, Sendable {
         case none
@@ -10,35 +14,64 @@ public struct TrainingConfiguration: Sendable {
         case path(String)
     }
 
-    public var dataDirectory: String = MNISTDirectory.defaultPath
-    public var outputDirectory: String = "vae-run"
-    public var hidden: [Int] = [400]
-    public var latent: Int = 20
-    public var objective = Objective()
-    public var learningRate: Float = 1e-3
-    public var epochs: Int = 10
-    public var globalBatchSize: Int = 128
+    public var dataDirectory: String
+    public var outputDirectory: String
+    public var hidden: [Int]
+    public var latent: Int
+    public var objective: Objective
+    public var learningRate: Float
+    public var epochs: Int
+    public var globalBatchSize: Int
     /// Micro-batches of `globalBatchSize` whose gradients are summed before
     /// each synchronization and update (an effective batch of K·B).
-    public var accumulate: Int = 1
-    public var seed: UInt64 = 1
+    public var accumulate: Int
+    public var seed: UInt64
     public var maxSteps: Int?
-    public var checkpointEvery: Int = 0
-    public var keep: Int = 3
-    public var resume: Resume = .none
+    public var checkpointEvery: Int
+    public var keep: Int
+    public var resume: Resume
     /// Weights to start from when no checkpoint is resumed (`--init`).
     public var initialWeights: String?
-    public var blasThreads: Int = 1
-    public var imagesEvery: Int = 1
-    public var logEvery: Int = 100
-    public var maxBadSteps: Int = 20
-    public var gradientSync: GradientSync = .sharded
+    public var blasThreads: Int
+    public var imagesEvery: Int
+    /// Steps between progress lines when the output is not a terminal.
+    public var logEvery: Int
+    /// Consecutive non-finite steps after which the run stops.
+    public var maxBadSteps: Int
+    public var gradientSync: GradientSync
     /// Start the decoder's gradient allreduce while the encoder's backward
     /// runs (allreduce sync only).
-    public var overlap = false
+    public var overlap: Bool
     /// `--deterministic M`: micro-shards per global batch for bitwise
     /// reproducibility across rank counts dividing M (0: off).
-    public var deterministicShards: Int = 0
+    public var deterministicShards: Int
 
-    public init() {}
+    public init(dataDirectory: String, outputDirectory: String, hidden: [Int], latent: Int, objective: Objective,
+                learningRate: Float, epochs: Int, globalBatchSize: Int, accumulate: Int, seed: UInt64, maxSteps: Int?,
+                checkpointEvery: Int, keep: Int, resume: Resume, initialWeights: String?, blasThreads: Int,
+                imagesEvery: Int, logEvery: Int, maxBadSteps: Int, gradientSync: GradientSync, overlap: Bool,
+                deterministicShards: Int) {
+        self.dataDirectory = dataDirectory
+        self.outputDirectory = outputDirectory
+        self.hidden = hidden
+        self.latent = latent
+        self.objective = objective
+        self.learningRate = learningRate
+        self.epochs = epochs
+        self.globalBatchSize = globalBatchSize
+        self.accumulate = accumulate
+        self.seed = seed
+        self.maxSteps = maxSteps
+        self.checkpointEvery = checkpointEvery
+        self.keep = keep
+        self.resume = resume
+        self.initialWeights = initialWeights
+        self.blasThreads = blasThreads
+        self.imagesEvery = imagesEvery
+        self.logEvery = logEvery
+        self.maxBadSteps = maxBadSteps
+        self.gradientSync = gradientSync
+        self.overlap = overlap
+        self.deterministicShards = deterministicShards
+    }
 }

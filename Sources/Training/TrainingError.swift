@@ -13,7 +13,7 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case configuration(String)
     /// Ranks loaded different data.
     case ranksDisagree(String)
-    case tooManyNonFiniteSteps(count: Int, step: Int)
+    case tooManyNonFiniteSteps(count: Int, step: Int, newestCheckpoint: String?)
     /// Another rank failed; that rank reports why.
     case failedOnOtherRank(Int)
     /// A stop signal reached some rank; every rank finished the step and the
@@ -29,8 +29,10 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
         case let .image(path, reason): "\(path): cannot write image: \(reason)"
         case let .configuration(message): message
         case let .ranksDisagree(message): message
-        case let .tooManyNonFiniteSteps(count, step):
-            "stopping at step \(step): \(count) consecutive steps had non-finite loss or gradients (--max-bad-steps); the last checkpoint holds the last good state"
+        case let .tooManyNonFiniteSteps(count, step, newestCheckpoint):
+            "stopping at step \(step): \(count) consecutive steps had non-finite loss or gradients (--max-bad-steps); "
+                + (newestCheckpoint.map { "the newest checkpoint, \($0), holds the last good state" }
+                    ?? "no checkpoint was written before them (a smaller --lr may help)")
         case let .failedOnOtherRank(rank): "rank \(rank) failed"
         case let .stopped(step, checkpoint):
             "stopped by a signal after step \(step)" + (checkpoint.map { "; wrote \($0), continue with --resume auto" } ?? "")

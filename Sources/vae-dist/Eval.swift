@@ -7,8 +7,8 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Negative ELBO, reconstruction, KL and the importance-weighted bound on the test set, sharded over the job's ranks.")
 
-    @Argument(help: "A checkpoint file.") var checkpoint: String
-    @Option(help: "MNIST-format directory.") var data: String = MNISTDirectory.defaultPath
+    @OptionGroup var input: CheckpointArgument
+    @OptionGroup var data: DataOption
     @Option(name: .customLong("iw"), help: "Importance samples K per image for the IWAE bound (0: skip; 5000 is the literature's standard).")
     var importanceSamples: Int = 1000
     @Flag(help: "One JSON object instead of the table.") var json = false
@@ -17,9 +17,9 @@ struct Eval: ParsableCommand {
         guard importanceSamples >= 0 else { throw ValidationError("--iw must be >= 0 (got \(importanceSamples))") }
     }
 
-    func run() throws {
+    func run() {
         withMPI(verbose: false) { world, _ throws(TrainingError) in
-            try evaluateCheckpoint(at: checkpoint, dataDirectory: data, importanceSamples: importanceSamples, communicator: world)
+            try evaluateCheckpoint(at: input.checkpoint, dataDirectory: data.data, importanceSamples: importanceSamples, communicator: world)
         } work: { report in
             guard LaunchEnvironment.isFirstRank else { return }
             if json {

@@ -6,12 +6,17 @@ import VAE
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a checkpoint: model, progress, metrics, checksum.")
 
-    @Argument(help: "A checkpoint file.") var checkpoint: String
+    @OptionGroup var input: CheckpointArgument
     @Flag(help: "One JSON object instead of the table.") var json = false
 
-    func run() throws {
-        // A checksum mismatch is reported, not fatal: inspecting a damaged file is how one finds out.
-        let loaded = loadCheckpoint(checkpoint, verifyingChecksum: false)
+    func run() {
+        runAlone("inspect") { () throws(TrainingError) in try describe(input.checkpoint) }
+    }
+
+    /// Prints the description; a checksum mismatch is shown, then fails the
+    /// command (inspecting a damaged file is how one finds out).
+    private func describe(_ checkpoint: String) throws(TrainingError) {
+        let loaded = try loadCheckpoint(checkpoint, verifyingChecksum: false)
         let progress = loaded.progress
         var fields: [String: Any] = [
             "path": checkpoint, "format_version": Checkpoint.formatVersion, "checksum": loaded.checksumMatches ? "ok" : "mismatch",
@@ -25,9 +30,10 @@ struct Inspect: ParsableCommand {
         ]
         fields["metrics"] = loaded.lastMetrics
         if json {
-            let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-            if !loaded.checksumMatches { throw ExitCode(1) }
+            if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
+                print(String(decoding: data, as: UTF8.self))
+            }
+            try failIfDamaged(loaded, path: checkpoint)
             return
         }
         let metrics = loaded.lastMetrics.keys.sorted().map { "\($0) \(String(format: "%.3f", loaded.lastMetrics[$0] ?? 0))" }
@@ -39,6 +45,12 @@ struct Inspect: ParsableCommand {
             training     \(loaded.worldSize) rank(s), batch \(loaded.globalBatchSize)\(loaded.accumulate > 1 ? " x \(loaded.accumulate) accumulated" : ""), lr \(loaded.learningRate), seed \(loaded.seed)
             metrics      \(metrics.isEmpty ? "none yet (saved before the first epoch ended)" : metrics.joined(separator: ", "))
             """)
-        if !loaded.checksumMatches { throw ExitCode(1) }
+        try failIfDamaged(loaded, path: checkpoint)
+    }
+
+    private func failIfDamaged(_ loaded: Checkpoint, path: String) throws(TrainingError) {
+        if !loaded.checksumMatches {
+            throw .checkpoint(.malformed(path: path, reason: "its checksum does not match its contents (the file is damaged)"))
+        }
     }
 }

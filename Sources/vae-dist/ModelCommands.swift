@@ -5,13 +5,12 @@ import SystemIO
 import Training
 import VAE
 
-/// Loads a checkpoint for a single-process command, or ends the process
-/// with the one-line error.
-func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) -> Checkpoint {
+/// Loads and verifies a checkpoint for a single-process command.
+func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(TrainingError) -> Checkpoint {
     do {
         return try CheckpointDirectory.load(path, verifyingChecksum: verifyingChecksum)
     } catch {
-        exitWithError(error.description)
+        throw .checkpoint(error)
     }
 }
 
@@ -23,22 +22,23 @@ func loadModel(_ checkpoint: Checkpoint, capacity: Int = 256) -> VariationalAuto
 }
 
 /// The test set, checked against the model's input size.
-func loadTestSet(_ directory: String, for checkpoint: Checkpoint, path: String) -> ImageSet {
+func loadTestSet(_ directory: String, for checkpoint: Checkpoint, path: String) throws(TrainingError) -> ImageSet {
+    let test: ImageSet
     do {
-        let test = try MNISTDirectory.testSet(path: directory)
-        guard test.pixelsPerImage == checkpoint.architecture.inputSize else {
-            exitWithError("\(directory): test images are \(test.rows)x\(test.columns), the model in \(path) takes \(checkpoint.architecture.inputSize) pixels")
-        }
-        return test
+        test = try MNISTDirectory.testSet(path: directory)
     } catch {
-        exitWithError(error.description)
+        throw .dataset(error)
     }
+    guard test.pixelsPerImage == checkpoint.architecture.inputSize else {
+        throw .configuration("\(directory): test images are \(test.rows)x\(test.columns), the model in \(path) takes \(checkpoint.architecture.inputSize) pixels")
+    }
+    return test
 }
 
 /// A checkpoint's pictures, sized by the test set it is shown with.
-func picturesAndTestSet(checkpoint path: String, data: String) -> (ModelPictures, ImageSet) {
-    let loaded = loadCheckpoint(path)
-    let test = loadTestSet(data, for: loaded, path: path)
+func picturesAndTestSet(checkpoint path: String, data: String) throws(TrainingError) -> (ModelPictures, ImageSet) {
+    let loaded = try loadCheckpoint(path)
+    let test = try loadTestSet(data, for: loaded, path: path)
     return (ModelPictures(model: loadModel(loaded), seed: loaded.seed, width: test.columns, height: test.rows), test)
 }
 
@@ -48,24 +48,15 @@ func imageSides(_ checkpoint: Checkpoint) -> (width: Int, height: Int)? {
     return side * side == checkpoint.architecture.inputSize ? (side, side) : nil
 }
 
-func write(_ image: GrayImage, to path: String) {
-    do {
-        try image.write(to: path)
-    } catch {
-        exitWithError(error.description)
-    }
+func write(_ image: GrayImage, to path: String) throws(TrainingError) {
+    try image.write(to: path)
     print("wrote \(path) (\(image.width)x\(image.height))")
-}
-
-func exitWithError(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("vae-dist: error: \(message)\n".utf8))
-    exit(1)
 }
 
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Decode z ~ N(0, I) into a grid PNG.")
 
-    @Argument(help: "A checkpoint file.") var checkpoint: String
+    @OptionGroup var input: CheckpointArgument
     @Option(help: "Images to generate.") var count: Int = 64
     @Option(help: "Images per row of the grid.") var columns: Int = 8
     @Option(help: "Output PNG.") var out: String = "samples.png"
@@ -76,19 +67,23 @@ struct Sample: ParsableCommand {
         guard columns > 0 else { throw ValidationError("--columns must be positive (got \(columns))") }
     }
 
-    func run() throws {
-        let loaded = loadCheckpoint(checkpoint)
-        guard let sides = imageSides(loaded) else { exitWithError("\(checkpoint): the model's \(loaded.architecture.inputSize) outputs are not a square image") }
-        let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, width: sides.width, height: sides.height)
-        write(pictures.samples(count: count, columns: columns), to: out)
+    func run() {
+        runAlone("sample") { () throws(TrainingError) in
+            let loaded = try loadCheckpoint(input.checkpoint)
+            guard let sides = imageSides(loaded) else {
+                throw .configuration("\(input.checkpoint): the model's \(loaded.architecture.inputSize) outputs are not a square image")
+            }
+            let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, width: sides.width, height: sides.height)
+            try write(pictures.samples(count: count, columns: columns), to: out)
+        }
     }
 }
 
 struct Reconstruct: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Test images and their reconstructions, side by side in one PNG.")
 
-    @Argument(help: "A checkpoint file.") var checkpoint: String
-    @Option(help: "MNIST-format directory.") var data: String = MNISTDirectory.defaultPath
+    @OptionGroup var input: CheckpointArgument
+    @OptionGroup var data: DataOption
     @Option(help: "Test images to reconstruct (the first ones).") var count: Int = 32
     @Option(help: "Output PNG.") var out: String = "recon.png"
 
@@ -96,9 +91,11 @@ struct Reconstruct: ParsableCommand {
         guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
     }
 
-    func run() throws {
-        let (pictures, test) = picturesAndTestSet(checkpoint: checkpoint, data: data)
-        write(pictures.reconstructions(of: test, count: count), to: out)
+    func run() {
+        runAlone("reconstruct") { () throws(TrainingError) in
+            let (pictures, test) = try picturesAndTestSet(checkpoint: input.checkpoint, data: data.data)
+            try write(pictures.reconstructions(of: test, count: count), to: out)
+        }
     }
 }
 
@@ -107,8 +104,8 @@ struct Manifold: ParsableCommand {
         abstract: "The learned manifold: a grid over a 2-D latent plane, or a traversal of each latent dimension.",
         discussion: "For --latent 2 models, decodes a STEPSxSTEPS grid of codes at the Gaussian's quantiles (Kingma & Welling's figure). For larger latents, row j varies dimension j through the same quantiles around the first test image's mean code.")
 
-    @Argument(help: "A checkpoint file.") var checkpoint: String
-    @Option(help: "MNIST-format directory (for the traversal's center image).") var data: String = MNISTDirectory.defaultPath
+    @OptionGroup var input: CheckpointArgument
+    @OptionGroup var data: DataOption
     @Option(help: "Quantiles per axis.") var steps: Int = 20
     @Option(help: "Output PNG.") var out: String = "manifold.png"
 
@@ -116,9 +113,11 @@ struct Manifold: ParsableCommand {
         guard steps >= 2, steps <= 100 else { throw ValidationError("--steps must be between 2 and 100 (got \(steps))") }
     }
 
-    func run() throws {
-        let (pictures, test) = picturesAndTestSet(checkpoint: checkpoint, data: data)
-        write(pictures.manifold(steps: steps, around: test), to: out)
+    func run() {
+        runAlone("manifold") { () throws(TrainingError) in
+            let (pictures, test) = try picturesAndTestSet(checkpoint: input.checkpoint, data: data.data)
+            try write(pictures.manifold(steps: steps, around: test), to: out)
+        }
     }
 }
 
@@ -126,17 +125,19 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the model's weights alone (PyTorch names) as safetensors, for load_state_dict or train --init.")
 
-    @Argument(help: "A checkpoint file.") var checkpoint: String
+    @OptionGroup var input: CheckpointArgument
     @Option(help: "Output safetensors file.") var out: String = "model.safetensors"
 
-    func run() throws {
-        let loaded = loadCheckpoint(checkpoint)
-        do {
-            try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,
-                                                        parameters: loaded.parameters), to: out)
-        } catch {
-            exitWithError(error.description)
+    func run() {
+        runAlone("export") { () throws(TrainingError) in
+            let loaded = try loadCheckpoint(input.checkpoint)
+            do throws(FileError) {
+                try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,
+                                                            parameters: loaded.parameters), to: out)
+            } catch {
+                throw .file(error)
+            }
+            print("wrote \(out) (\(loaded.architecture), \(loaded.parameters.count) parameters)")
         }
-        print("wrote \(out) (\(loaded.architecture), \(loaded.parameters.count) parameters)")
     }
 }

@@ -18,11 +18,11 @@ struct Train: ParsableCommand {
             OUT/samples.png and OUT/recon.png and a checkpoint OUT/checkpoint-<step>.safetensors. \
             --batch-size is the global batch: each of N ranks takes batch/N samples of every step, \
             so N ranks compute the same update as one process.
-            Exit status: 0 done, 1 a run-time error (reported on standard error), 64 bad usage.
+            Exit status: 0 done, 1 a run-time error (reported on standard error), 64 bad usage, \
+            75 stopped by a signal after writing a checkpoint (continue with --resume auto).
             """)
 
-    @Option(help: "MNIST-format directory (train-/t10k- images and labels, raw or .gz).")
-    var data: String = MNISTDirectory.defaultPath
+    @OptionGroup var data: DataOption
 
     @Option(help: "Output directory for metrics, images and checkpoints.")
     var out: String = "vae-run"
@@ -79,14 +79,15 @@ struct Train: ParsableCommand {
             help: "When output is not a terminal, a progress line every N steps (0: only per epoch). On a terminal, a progress bar.")
     var logEvery: Int = 100
 
-    @Option(name: .customLong("max-bad-steps"), parsing: .unconditional, help: "Stop after this many consecutive steps with NaN/Inf.")
+    @Option(name: .customLong("max-bad-steps"), parsing: .unconditional,
+            help: "Stop when this many consecutive steps had NaN/Inf (each is skipped on every rank).")
     var maxBadSteps: Int = 20
 
     @Option(name: .customLong("gradient-sync"),
             help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere.")
     var gradientSync: GradientSync = .sharded
 
-    @Flag(help: "With --gradient-sync allreduce: send the decoder's gradients while the encoder's backward runs.")
+    @Flag(help: "With --gradient-sync allreduce on 2+ ranks: send the decoder's gradients while the encoder's backward runs.")
     var overlap = false
 
     @Option(parsing: .unconditional,
@@ -108,7 +109,8 @@ struct Train: ParsableCommand {
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
         try require(deterministic >= 0, "--deterministic must be >= 0 (got \(deterministic))")
         try require(!overlap || gradientSync == .allreduce, "--overlap needs --gradient-sync allreduce")
-        try require(!overlap || deterministic == 0, "--overlap and --deterministic exclude each other")
+        try require(!overlap || deterministic == 0,
+                    "--overlap cannot be combined with --deterministic: the exact sum needs every micro-shard's gradients before any can be sent")
         if deterministic > 0 {
             try require(batchSize % deterministic == 0, "--deterministic \(deterministic) must divide --batch-size \(batchSize)")
             try require(blasThreads == 1, "--deterministic needs --blas-threads 1 (OpenBLAS's threaded kernels may sum in another order)")
@@ -119,7 +121,7 @@ struct Train: ParsableCommand {
         try require(blasThreads > 0 && blasThreads <= 256, "--blas-threads must be between 1 and 256 (got \(blasThreads))")
         try require(imagesEvery >= 0, "--images-every must be >= 0 (got \(imagesEvery))")
         try require(logEvery >= 0, "--log-every must be >= 0 (got \(logEvery))")
-        try require(maxBadSteps >= 0, "--max-bad-steps must be >= 0 (got \(maxBadSteps))")
+        try require(maxBadSteps >= 1, "--max-bad-steps must be at least 1 (got \(maxBadSteps))")
         try require(!out.isEmpty, "--out must not be empty")
         if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
         try require(initialWeights == nil || resume == nil || resume == "auto",
@@ -128,34 +130,19 @@ struct Train: ParsableCommand {
     }
 
     var trainingConfiguration: TrainingConfiguration {
-        var configuration = TrainingConfiguration()
-        configuration.dataDirectory = data
-        configuration.outputDirectory = out
-        configuration.hidden = hidden.widths
-        configuration.latent = latent
-        configuration.objective = Objective(reconstruction: recon, beta: beta)
-        configuration.learningRate = lr
-        configuration.epochs = epochs
-        configuration.globalBatchSize = batchSize
-        configuration.accumulate = accumulate
-        configuration.seed = seed
-        configuration.maxSteps = maxSteps
-        configuration.checkpointEvery = checkpointEvery
-        configuration.keep = keep
-        configuration.resume = switch resume {
+        let resume: TrainingConfiguration.Resume = switch self.resume {
         case nil: .none
         case "auto": .auto
         case let path?: .path(path)
         }
-        configuration.initialWeights = initialWeights
-        configuration.blasThreads = blasThreads
-        configuration.imagesEvery = imagesEvery
-        configuration.logEvery = logEvery
-        configuration.maxBadSteps = maxBadSteps
-        configuration.gradientSync = gradientSync
-        configuration.deterministicShards = deterministic
-        configuration.overlap = overlap
-        return configuration
+        return TrainingConfiguration(
+            dataDirectory: data.data, outputDirectory: out, hidden: hidden.widths, latent: latent,
+            objective: Objective(reconstruction: recon, beta: beta), learningRate: lr, epochs: epochs,
+            globalBatchSize: batchSize, accumulate: accumulate, seed: seed, maxSteps: maxSteps,
+            checkpointEvery: checkpointEvery, keep: keep,
+            resume: resume,
+            initialWeights: initialWeights, blasThreads: blasThreads, imagesEvery: imagesEvery, logEvery: logEvery,
+            maxBadSteps: maxBadSteps, gradientSync: gradientSync, overlap: overlap, deterministicShards: deterministic)
     }
 
     /// Test-only faults from `VAE_DIST_TEST_FAULT`; nil if it is malformed.
@@ -165,14 +152,15 @@ struct Train: ParsableCommand {
         return parsed.contains(nil) ? nil : parsed.compactMap { $0 }
     }
 
-    func run() throws {
+    func run() {
+        let configuration = trainingConfiguration
         withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
-            let trainer = try Trainer(configuration: trainingConfiguration, communicator: communicator,
+            let trainer = try Trainer(configuration: configuration, communicator: communicator,
                                       logger: logger, faults: faults ?? [])
             if Terminal.isInteractive {
                 trainer.progressReporter = ProgressBar()
-            } else if logEvery > 0 {
-                trainer.progressReporter = ProgressLines(every: logEvery)
+            } else if configuration.logEvery > 0 {
+                trainer.progressReporter = ProgressLines(every: configuration.logEvery)
             }
             return trainer
         } work: { (trainer: Trainer) throws(TrainingError) in

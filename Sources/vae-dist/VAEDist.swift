@@ -9,6 +9,8 @@ struct VAEDist: ParsableCommand {
             Run under mpirun (or srun) for several ranks, or directly for a one-rank job:
               mpirun -np 2 vae-dist train --epochs 10 --out run1
               vae-dist train --epochs 1            # single process, same code path
+            Exit status: 0 done; 1 a run-time error (one line on standard error); 64 bad usage; \
+            75 (train) stopped by a signal after writing a checkpoint: rerun with --resume auto.
             """,
         subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Manifold.self, Inspect.self, Export.self,
                       CheckMPI.self, Benchmark.self])

@@ -23,7 +23,7 @@ func withMPI<State>(
     do {
         environment = try MPIEnvironment.start()
     } catch {
-        report("MPI could not start: \(error)", rank: LaunchEnvironment.rank, size: 1)
+        Failure.report("MPI could not start: \(error)", rank: LaunchEnvironment.rank, size: 1)
         exit(1)
     }
     let world = environment.world
@@ -42,7 +42,7 @@ func withMPI<State>(
             if world.isRoot { logger.notice("\(error.description)") }
         default:
             // A collective outcome is the same everywhere: rank 0 says it once.
-            if !error.isAgreed || world.isRoot { report(error.description, rank: world.rank, size: world.size) }
+            if !error.isAgreed || world.isRoot { Failure.report(error.description, rank: world.rank, size: world.size) }
         }
         if agreed || world.size == 1 {
             try? environment.finalize()
@@ -65,12 +65,7 @@ func withMPI<State>(
     do {
         try environment.finalize()
     } catch {
-        report("\(error)", rank: world.rank, size: world.size)
+        Failure.report("\(error)", rank: world.rank, size: world.size)
         exit(1)
     }
-}
-
-func report(_ message: String, rank: Int, size: Int) {
-    let tag = size > 1 && rank != 0 ? "rank \(rank): " : ""
-    FileHandle.standardError.write(Data("vae-dist: error: \(tag)\(message)\n".utf8))
 }

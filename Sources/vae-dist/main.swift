@@ -3,7 +3,9 @@ import Foundation
 
 // Parsing happens on every rank before MPI starts; only the launcher's rank 0
 // (or a process not started by a launcher) prints usage errors, so an
-// `mpirun -np 8` typo is reported once, not eight times.
+// `mpirun -np 8` typo is reported once, not eight times. Only parsing and
+// validation end here: every command's run-time failure goes through
+// `Failure` (`runAlone`, or `withMPI` for the commands that use MPI).
 do {
     var command = try VAEDist.parseAsRoot()
     try command.run()

@@ -59,6 +59,40 @@ extension ProcessTests {
             #expect(difference <= 1e-4, "deterministic differs from default by \(difference)")
         }
 
+        /// `--deterministic` composes with `--accumulate`: each micro-shard
+        /// sums its K micro-batches in its own replica, always in the same
+        /// order, so the bits do not depend on the rank count; and the
+        /// update equals the one large batch of K·B within tolerance.
+        @Test func accumulationStaysBitwiseIdenticalOnOneTwoAndFourRanks() throws {
+            let data = try SyntheticDataset()
+            let arguments = ["--deterministic", "4", "--batch-size", "16", "--accumulate", "2", "--max-steps", "10", "--epochs", "5"]
+            var reference: ([[UInt32]], [String])?
+            for ranks in [1, 2, 4] {
+                let run = try SmallRun(data: data)
+                expectSuccess(run.train(ranks: ranks, arguments))
+                let checkpoint = try run.checkpoint(step: 10)
+                #expect(checkpoint.accumulate == 2 && checkpoint.deterministicShards == 4)
+                let bits = tensorBits(checkpoint), metrics = try lossFields(run)
+                if let (referenceBits, referenceMetrics) = reference {
+                    #expect(bits == referenceBits, "np=\(ranks): tensors differ from np=1")
+                    #expect(metrics == referenceMetrics, "np=\(ranks): metrics differ from np=1")
+                } else {
+                    reference = (bits, metrics)
+                }
+            }
+            let large = try SmallRun(data: data)
+            expectSuccess(large.train(ranks: 2, ["--deterministic", "4", "--max-steps", "10", "--epochs", "5"]))
+            let accumulated = try #require(reference).0[0].map { Float(bitPattern: $0) }
+            let difference = relativeDifference(try large.checkpoint(step: 10).parameters.array, accumulated)
+            #expect(difference <= 1e-4, "accumulated 2 x 16 differs from one batch of 32 by \(difference)")
+        }
+
+        @Test func overlapIsRefusedWithTheReason() throws {
+            let result = try SmallRun().train(ranks: 0, ["--deterministic", "8", "--gradient-sync", "allreduce", "--overlap"])
+            #expect(result.status == 64)
+            #expect(result.error.contains("--overlap cannot be combined with --deterministic: the exact sum needs"), "\(result.error)")
+        }
+
         @Test func aRankCountThatDoesNotDivideTheShardsIsRefused() throws {
             let result = try SmallRun().train(ranks: 3, ["--deterministic", "8", "--batch-size", "48"])
             #expect(result.status == 1)

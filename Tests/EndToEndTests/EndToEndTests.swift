@@ -60,10 +60,23 @@ extension ProcessTests {
             let plain = try SmallRun(data: data), overlapped = try SmallRun(data: data)
             let arguments = ["--max-steps", "20", "--epochs", "5", "--gradient-sync", "allreduce"]
             expectSuccess(plain.train(ranks: ranks, arguments))
-            expectSuccess(overlapped.train(ranks: ranks, arguments + ["--overlap"]))
+            let result = overlapped.train(ranks: ranks, arguments + ["--overlap", "--verbose"])
+            expectSuccess(result)
+            // The path really ran: every step's decoder allreduce left from the backward hook.
+            #expect(result.combined.contains("overlap: the decoder's allreduce ran during the encoder's backward in 16 step(s) so far"),
+                    "\(result.combined)")
+            #expect(try overlapped.metricsLines().last?["gradient_sync"] as? String == "allreduce+overlap")
             let difference = relativeDifference(try plain.checkpoint(step: 20).parameters.array,
                                                 try overlapped.checkpoint(step: 20).parameters.array)
             #expect(difference <= 1e-4, "np=\(ranks): --overlap differs by \(difference)")
+        }
+
+        /// One rank has nothing to overlap: the flag is not silently dropped, it says so.
+        @Test func overlapOnOneRankSaysItHasNoEffect() throws {
+            let run = try SmallRun()
+            let result = run.train(ranks: 0, ["--max-steps", "2", "--gradient-sync", "allreduce", "--overlap"])
+            expectSuccess(result)
+            #expect(result.combined.contains("--overlap: one rank has no gradients to send, so there is nothing to overlap"))
         }
 
         /// --accumulate K with batch B takes the same samples per update as

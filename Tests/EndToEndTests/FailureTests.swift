@@ -89,9 +89,24 @@ extension ProcessTests {
             #expect(result.status == 1 && !result.timedOut)
             let errors = result.error.split(separator: "\n").filter { $0.hasPrefix("vae-dist: error:") }
             #expect(errors.count == 1 && errors.first?.contains("--max-bad-steps") == true, "\(result.error)")
+            // Exactly K bad steps (2, 3, 4), not K + 1; the message names the newest checkpoint (step 4:
+            // skipped steps leave the parameters as step 2 made them).
+            #expect(errors.first?.contains("stopping at step 5: 3 consecutive steps") == true, "\(result.error)")
+            #expect(errors.first?.contains("the newest checkpoint, \(run.out.path)/checkpoint-000000004.safetensors, holds the last good state") == true,
+                    "\(result.error)")
+            // An agreed skip is logged once, by rank 0.
+            #expect(result.combined.components(separatedBy: "step 3: non-finite loss or gradients on some rank").count == 2, "\(result.combined)")
             let good = try run.checkpoint(step: 2)
             let newest = try #require(CheckpointDirectory(path: run.out.path, keep: 1).newestValid().checkpoint?.0)
             #expect(newest.parameters.array == good.parameters.array)
+        }
+
+        @Test func divergingBeforeTheFirstCheckpointDoesNotClaimOne() throws {
+            let run = try SmallRun()
+            let result = run.train(ranks: 2, ["--max-bad-steps", "2"], environment: ["VAE_DIST_TEST_FAULT": "nan:1:0:100"])
+            #expect(result.status == 1 && !result.timedOut)
+            #expect(result.error.contains("stopping at step 2: 2 consecutive steps had non-finite loss or gradients (--max-bad-steps); no checkpoint was written before them"),
+                    "\(result.error)")
         }
 
         @Test func ranksWithDifferentDataRefuseToTrain() throws {

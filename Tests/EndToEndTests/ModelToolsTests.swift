@@ -97,6 +97,24 @@ extension ProcessTests {
             let damaged = Command.run(["inspect", checkpoint])
             #expect(damaged.status == 1)
             #expect(damaged.output.contains("MISMATCH"))
+            #expect(damaged.error.split(separator: "\n").count == 1 && damaged.error.contains("the file is damaged"), "\(damaged.error)")
+        }
+
+        /// Commands that work as one process would write the same file from
+        /// every rank: under a launcher with more ranks they refuse, once.
+        @Test func singleProcessCommandsRefuseToRunOnSeveralRanks() throws {
+            let (run, checkpoint) = try trained()
+            let directory = try TemporaryDirectory.make(prefix: "alone")
+            for arguments in [["sample", checkpoint, "--out", directory.path + "/s.png"], ["inspect", checkpoint],
+                              ["export", checkpoint, "--out", directory.path + "/m.safetensors"],
+                              ["reconstruct", checkpoint, "--data", run.data.path, "--out", directory.path + "/r.png"]] {
+                let result = Command.mpirun(2, arguments, timeout: 60)
+                #expect(result.status != 0 && !result.timedOut, "\(arguments[0]): \(result.combined)")
+                let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("vae-dist: error:") }
+                #expect(lines.count == 1 && lines.first?.contains("runs as one process") == true, "\(arguments[0]): \(result.error)")
+                #expect(result.output.isEmpty, "\(arguments[0]) printed: \(result.output)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "nothing was written")
         }
 
         @Test func batchLogsGetAProgressLineEveryNSteps() throws {

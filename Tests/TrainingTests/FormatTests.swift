@@ -6,7 +6,7 @@ import VAE
 
 @Suite struct MetricsLogTests {
     func metrics(epoch: Int, step: Int) -> EpochMetrics {
-        EpochMetrics(epoch: epoch, step: step, worldSize: 2, train: LossTerms(loss: 1, reconstruction: 0.75, kl: 0.25),
+        EpochMetrics(epoch: epoch, step: step, worldSize: 2, gradientSync: "sharded", train: LossTerms(loss: 1, reconstruction: 0.75, kl: 0.25),
                      test: LossTerms(loss: 2, reconstruction: 1.5, kl: 0.5), samplesPerSecond: 100,
                      epochSeconds: 1.5, trainSeconds: 1.25, gemmSeconds: 0.75, allreduceSeconds: 0.25, skippedSteps: 0,
                      peakResidentMegabytes: 80)
@@ -17,8 +17,10 @@ import VAE
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(Set(object.keys).isSuperset(of: ["epoch", "step", "world_size", "train_loss", "train_recon", "train_kl",
                                                   "test_loss", "test_recon", "test_kl", "samples_per_sec",
-                                                  "epoch_seconds", "allreduce_seconds", "train_seconds", "gemm_seconds", "peak_rss_mb"]))
+                                                  "epoch_seconds", "allreduce_seconds", "train_seconds", "gemm_seconds", "peak_rss_mb",
+                                                  "gradient_sync"]))
         #expect(object["test_recon"] as? Double == 1.5)
+        #expect(object["gradient_sync"] as? String == "sharded")
     }
 
     @Test func truncationDropsEpochsAfterTheResumedStep() throws {

@@ -73,12 +73,24 @@ import Tensors
         #expect(abs(weights[1] - (-0.644397 - 0.854355 - 0.198147)) < 1e-5)
     }
 
-    @Test func gradientOfAllZeroLossIsZeroWhenLossIsFlat() {
-        // BCE gradient at the logits is σ(l) − x: with x = σ(l) exactly it vanishes.
+    /// Where the loss is flat the gradient is exactly zero: with the decoder's
+    /// weights and biases zero, every logit is 0 and σ(0) = 0.5 exactly, so
+    /// for inputs of 0.5 the BCE gradient σ(l) − x vanishes, and β = 0
+    /// removes the KL term; nothing flows back to any parameter.
+    @Test func gradientIsZeroWhereTheLossIsFlat() {
+        let (model, batch) = handModel()
+        for tensor in model.layout.tensors where tensor.name.hasPrefix("decoder.") {
+            for index in tensor.offset..<(tensor.offset + tensor.count) { model.parameters[index] = 0 }
+        }
+        batch.input.flattened.fill(0.5)
+        _ = model.lossAndGradients(batch, objective: Objective(reconstruction: .bce, beta: 0))
+        #expect(model.gradients.array.allSatisfy { $0 == 0 }, "\(model.gradients.array)")
+    }
+
+    @Test func aGenericBatchHasANonZeroGradient() {
         let (model, batch) = handModel()
         _ = model.lossAndGradients(batch, objective: Objective(reconstruction: .bce, beta: 0))
-        let g = model.gradients.array
-        #expect(g.contains { $0 != 0 }, "a generic batch must give a non-zero gradient")
+        #expect(model.gradients.array.contains { $0 != 0 }, "a generic batch must give a non-zero gradient")
     }
 }
 

@@ -1,4 +1,3 @@
-import Dataset
 import MPI
 import Randomness
 import SystemIO
@@ -6,9 +5,33 @@ import Tensors
 import VAE
 
 extension Trainer {
+    /// Where rank 0's initial state comes from.
+    enum StartingPoint {
+        case checkpoint(Checkpoint, path: String)
+        /// `--init`: already loaded into the parameters.
+        case weights
+        case random
+    }
+
+    /// Rank 0: prepares the output directory and decides where to start
+    /// (a resumed checkpoint, `--init` weights, or a fresh initialization).
+    /// Other ranks learn it from the broadcast that follows.
+    func findStartingPoint() throws(TrainingError) -> StartingPoint {
+        guard communicator.isRoot else { return .random }
+        if let (checkpoint, path) = try prepareOutputAndFindCheckpoint() { return .checkpoint(checkpoint, path: path) }
+        guard let path = configuration.initialWeights else { return .random }
+        do throws(CheckpointError) {
+            try ModelFile.load(path, into: sync.parameters, architecture: architecture)
+        } catch {
+            throw .checkpoint(error)
+        }
+        logger.info("starting from the weights in \(path)")
+        return .weights
+    }
+
     /// Rank 0: creates and probes the output directory, then finds the
     /// checkpoint to resume from, if any.
-    func prepareOutputAndFindCheckpoint() throws(TrainingError) -> Checkpoint? {
+    private func prepareOutputAndFindCheckpoint() throws(TrainingError) -> (Checkpoint, String)? {
         let output = configuration.outputDirectory
         do {
             try Files.createDirectory(output)
@@ -39,7 +62,7 @@ extension Trainer {
             }
             if let problem = incompatibility(of: checkpoint, path: file) { throw .checkpoint(problem) }
             logger.info("resuming from \(file) (step \(checkpoint.progress.step))")
-            return checkpoint
+            return (checkpoint, file)
         case .auto:
             let (found, skipped) = checkpoints.newestValid(isUsable: incompatibility)
             for problem in skipped { logger.warning("skipping checkpoint: \(problem.description)") }
@@ -51,14 +74,14 @@ extension Trainer {
                 return nil
             }
             logger.info("resuming from \(file) (step \(checkpoint.progress.step))")
-            return checkpoint
+            return (checkpoint, file)
         }
     }
 
     /// Why `checkpoint` cannot continue this run, or nil if it can.
     func incompatibility(of checkpoint: Checkpoint, path: String) -> CheckpointError? {
-        if checkpoint.architecture != model.architecture {
-            return .incompatible(path: path, reason: "it holds a \(checkpoint.architecture) model, this run is \(model.architecture) (check --hidden, --latent and the image size of --data)")
+        if checkpoint.architecture != architecture {
+            return .incompatible(path: path, reason: "it holds a \(checkpoint.architecture) model, this run is \(architecture) (check --hidden, --latent and the image size of --data)")
         }
         if checkpoint.globalBatchSize != configuration.globalBatchSize {
             return .incompatible(path: path, reason: "it was trained with --batch-size \(checkpoint.globalBatchSize), this run uses \(configuration.globalBatchSize)")
@@ -82,36 +105,36 @@ extension Trainer {
     /// replica starts bit-identical.
     func synchronizeInitialState(from start: StartingPoint) throws(TrainingError) {
         var checkpoint: Checkpoint?
-        if case let .checkpoint(restored) = start { checkpoint = restored }
-        // Adam's moments, whole on rank 0 when restored (empty otherwise).
-        let count = model.layout.count
-        let firstMoment = FloatBuffer(count: communicator.isRoot && checkpoint != nil ? count : 0)
-        let secondMoment = FloatBuffer(count: firstMoment.count)
+        if case let .checkpoint(restored, path) = start {
+            checkpoint = restored
+            newestCheckpoint = path
+        }
+        let optimizer = sync.optimizer
         if communicator.isRoot {
             if let checkpoint {
-                model.parameters.copy(from: checkpoint.parameters)
-                firstMoment.all.copy(from: checkpoint.firstMoment)
-                secondMoment.all.copy(from: checkpoint.secondMoment)
-                adam.step = checkpoint.adamStep
+                sync.parameters.copy(from: checkpoint.parameters)
+                optimizer.adam.step = checkpoint.adamStep
                 progress = checkpoint.progress
                 lastMetrics = checkpoint.lastMetrics
             } else if case .random = start {
                 var generator = SplitMix64(seed: configuration.seed, stream: 0x494E_4954)
-                model.initializeParameters(using: &generator)
+                evaluationModel.initializeParameters(using: &generator)
             }
         }
         do {
             var restored: [Int64] = [checkpoint == nil ? 0 : 1]
             try communicator.broadcast(&restored)
-            if restored[0] == 1 { try distributeMoments(firstMoment.all, secondMoment.all) }
-            var counters: [Int64] = [Int64(progress.step), Int64(adam.step), Int64(progress.skippedSteps),
+            if restored[0] == 1 {
+                try optimizer.distributeMoments(first: checkpoint?.firstMoment, second: checkpoint?.secondMoment)
+            }
+            var counters: [Int64] = [Int64(progress.step), Int64(optimizer.adam.step), Int64(progress.skippedSteps),
                                     Int64(progress.epochSamples)]
             var sums: [Double] = [progress.epochSums.loss, progress.epochSums.reconstruction, progress.epochSums.kl]
             try communicator.broadcast(&counters)
             try communicator.broadcast(&sums)
-            try communicator.broadcast(model.parameters)
+            try communicator.broadcast(sync.parameters)
             progress.step = Int(counters[0])
-            adam.step = Int(counters[1])
+            optimizer.adam.step = Int(counters[1])
             progress.skippedSteps = Int(counters[2])
             progress.epochSamples = Int(counters[3])
             progress.epochSums = LossTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2])
@@ -125,35 +148,5 @@ extension Trainer {
                 throw .file(error)
             }
         }
-    }
-}
-
-extension Trainer {
-    /// Rank 0's whole moments (restored from a checkpoint) to every rank's
-    /// optimizer: its part when sharded, all of them otherwise.
-    private func distributeMoments(_ first: Vector, _ second: Vector) throws(MPIError) {
-        let root = communicator.isRoot
-        if partition.isSharded {
-            try communicator.scatter(root ? first : nil, into: adam.firstMoment, counts: partition.counts)
-            try communicator.scatter(root ? second : nil, into: adam.secondMoment, counts: partition.counts)
-        } else {
-            if root {
-                adam.firstMoment.copy(from: first)
-                adam.secondMoment.copy(from: second)
-            }
-            try communicator.broadcast(adam.firstMoment)
-            try communicator.broadcast(adam.secondMoment)
-        }
-    }
-
-    /// Adam's whole moments on rank 0 (gathered from every rank's part when
-    /// sharded), for a checkpoint; nil on other ranks.
-    func gatherMoments() throws(MPIError) -> (first: Vector, second: Vector)? {
-        let root = communicator.isRoot
-        guard partition.isSharded else { return root ? (adam.firstMoment, adam.secondMoment) : nil }
-        let whole = root ? (FloatBuffer(count: model.layout.count).all, FloatBuffer(count: model.layout.count).all) : nil
-        try communicator.gather(adam.firstMoment, into: whole?.0, counts: partition.counts)
-        try communicator.gather(adam.secondMoment, into: whole?.1, counts: partition.counts)
-        return whole.map { (first: $0.0, second: $0.1) }
     }
 }

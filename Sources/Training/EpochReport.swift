@@ -1,0 +1,85 @@
+import MPI
+import SystemIO
+import VAE
+
+extension Trainer {
+    /// Ends an epoch: its train figures, the test set's, pictures, and one
+    /// line of `metrics.jsonl` and the log (rank 0).
+    func finishEpoch(epoch: Int, steps: Int, timing: EpochTiming) throws(TrainingError) -> EpochMetrics {
+        let start = MPIEnvironment.wallTime - timing.trainSeconds
+        let samples = Double(max(progress.epochSamples, 1))
+        let train = LossTerms(loss: progress.epochSums.loss / samples,
+                              reconstruction: progress.epochSums.reconstruction / samples,
+                              kl: progress.epochSums.kl / samples)
+        if communicator.isRoot { progressReporter?.epochCompleted() }
+        let test = try evaluate(data.test)
+        let peakResident: Double
+        do {
+            peakResident = try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
+        } catch {
+            throw .mpi(error)
+        }
+        var metrics = EpochMetrics(
+            epoch: epoch, step: progress.step, worldSize: communicator.size, gradientSync: sync.name,
+            train: train, test: test,
+            samplesPerSecond: Double(steps * samplesPerStep) / max(timing.trainSeconds, 1e-9),
+            epochSeconds: 0, trainSeconds: timing.trainSeconds, gemmSeconds: timing.gemmSeconds,
+            allreduceSeconds: timing.collectiveSeconds,
+            skippedSteps: progress.skippedSteps, peakResidentMegabytes: peakResident / 1_048_576)
+        progress.epochSums = LossTerms()
+        progress.epochSamples = 0
+        lastMetrics = metrics.checkpointSummary
+        if communicator.isRoot && configuration.imagesEvery > 0 && epoch % configuration.imagesEvery == 0 {
+            try writeImages()
+        }
+        metrics.epochSeconds = MPIEnvironment.wallTime - start
+        if communicator.isRoot {
+            do {
+                try metricsLog.append(metrics)
+            } catch {
+                throw .file(error)
+            }
+            logger.info("\(summaryLine(metrics))")
+            if let overlapped = (sync as? AllreduceSynchronizer)?.overlappedSteps, overlapped > 0 {
+                logger.debug("overlap: the decoder's allreduce ran during the encoder's backward in \(overlapped) step(s) so far")
+            }
+        }
+        return metrics
+    }
+
+    /// Rank 0's live progress after each step.
+    func reportProgress(stepsThisRun: Int, since start: Double) {
+        guard communicator.isRoot, let progressReporter else { return }
+        let elapsed = max(MPIEnvironment.wallTime - start, 1e-9)
+        let rate = Double(stepsThisRun * samplesPerStep) / elapsed
+        let done = progress.stepInEpoch == 0 ? stepsPerEpoch : progress.stepInEpoch
+        progressReporter.stepCompleted(StepProgress(
+            epoch: progress.epoch + (progress.stepInEpoch == 0 ? 0 : 1), epochs: configuration.epochs,
+            step: done, stepsPerEpoch: stepsPerEpoch, samplesPerSecond: rate,
+            runningLoss: progress.epochSums.loss / Double(max(progress.epochSamples, 1)),
+            secondsLeft: Double((stepsPerEpoch - done) * samplesPerStep) / rate))
+    }
+
+    private func summaryLine(_ m: EpochMetrics) -> String {
+        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  test loss \(format(m.test.loss, 2)) (recon \(format(m.test.reconstruction, 2)), kl \(format(m.test.kl, 2)))  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
+    }
+}
+
+func percent(_ part: Double, of whole: Double) -> String {
+    format(100 * part / max(whole, 1e-9), 0) + "%"
+}
+
+/// `value` with `digits` decimals (no Foundation formatter needed).
+func format(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return String(value) }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let rounded = (abs(value) * scale).rounded()
+    let whole = Int(rounded / scale)
+    var text = (value < 0 ? "-" : "") + String(whole)
+    if digits > 0 {
+        let fraction = String(Int(rounded - Double(whole) * scale))
+        text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+    }
+    return text
+}

@@ -1,0 +1,85 @@
+import MPI
+import Tensors
+import VAE
+
+/// How gradients are synchronized, as the user picks it (`--gradient-sync`).
+public enum GradientSync: String, CaseIterable, Codable, Sendable {
+    /// Reduce-scatter the gradients, let each rank update its 1/N of the
+    /// parameters (with 1/N of Adam's moments), then allgather the
+    /// parameters: the two halves of an allreduce with the optimizer in
+    /// between (ZeRO stage 1). Same traffic as an allreduce; the optimizer's
+    /// time and memory are divided by N.
+    case sharded
+    /// One allreduce of the gradients; every rank updates every parameter.
+    case allreduce
+}
+
+/// Loads the rows at some positions of the epoch's order (and their noise)
+/// into a batch: how a synchronizer asks for data without knowing where it
+/// comes from.
+typealias BatchLoader = (_ batch: VariationalAutoencoder.Batch, _ positions: Range<Int>) -> Void
+
+/// What a rank says about its part of a step and, after
+/// ``GradientSynchronizer/agree(_:)``, what all ranks said together: the
+/// summed loss terms, and whether any rank saw a non-finite value or a stop
+/// signal.
+struct StepReport: Equatable {
+    var terms: LossTerms
+    var nonFinite: Bool
+    var stopRequested = false
+}
+
+/// A strategy that turns every rank's share of a step into one identical
+/// update of every rank's parameters.
+///
+/// A strategy owns everything that differs between the ways of doing this:
+/// how this rank's gradients are produced (one replica, or one per fixed
+/// micro-shard), the buffers they live in, what travels with them (the loss
+/// terms and flags of ``StepReport``), when they move (with the flags, after
+/// them, or overlapped with the backward pass), how they are summed (floats,
+/// or exact fixed point), and which part of the parameters this rank's
+/// optimizer updates. The training step only calls the three methods below,
+/// in order, on every rank.
+protocol GradientSynchronizer: AnyObject {
+    /// Names the strategy in logs and `metrics.jsonl`.
+    var name: String { get }
+    /// The parameters every rank trains (identical on every rank after each
+    /// update); models for evaluation and pictures view the same buffer.
+    var parameters: Vector { get }
+    /// Adam, over this rank's part of the parameters.
+    var optimizer: PartitionedAdam { get }
+    /// Time spent in this strategy's collectives.
+    var clock: CollectiveClock { get }
+
+    /// Forward and backward over this rank's share of step `stepInEpoch`
+    /// (all of its accumulated micro-batches), each batch filled by `load`.
+    func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport
+
+    /// Sums `report` over all ranks (flags: set if set anywhere). Strategies
+    /// whose gradients travel with the report sum them here too.
+    func agree(_ report: StepReport) throws(MPIError) -> StepReport
+
+    /// Completes the gradient sum where ``agree(_:)`` did not, and applies
+    /// the optimizer; call only after an agreement with no non-finite value.
+    func applyUpdate() throws(MPIError)
+}
+
+extension StepReport {
+    /// Floats a report occupies when it travels beside Float gradients:
+    /// loss, reconstruction, KL, non-finite flag, stop flag.
+    static let slotCount = 5
+
+    func write(to slots: Vector) {
+        slots[0] = Float(terms.loss)
+        slots[1] = Float(terms.reconstruction)
+        slots[2] = Float(terms.kl)
+        slots[3] = nonFinite ? 1 : 0
+        slots[4] = stopRequested ? 1 : 0
+    }
+
+    /// Reads a report (or a sum of reports) back from its slots.
+    init(slots: Vector) {
+        self.init(terms: LossTerms(loss: Double(slots[0]), reconstruction: Double(slots[1]), kl: Double(slots[2])),
+                  nonFinite: slots[3] != 0, stopRequested: slots[4] != 0)
+    }
+}

@@ -1,0 +1,53 @@
+import Dataset
+import MPI
+import Tensors
+import VAE
+
+/// `--gradient-sync sharded` (ZeRO-1): the step's report travels first, in a
+/// tiny allreduce, so every rank knows whether to skip before any gradient
+/// moves; then the gradients are reduce-scattered, each rank updates its
+/// 1/N of the parameters, and the parameters are allgathered.
+final class ShardedSynchronizer: GradientSynchronizer {
+    let name = "sharded"
+    let optimizer: PartitionedAdam
+    let clock = CollectiveClock()
+    private let communicator: Communicator
+    private let producer: BatchGradients
+    private let gradients: Vector
+    /// The summed gradients of this rank's part.
+    private let summedPart: Vector
+    private let slots: Vector
+
+    init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
+         communicator: Communicator) {
+        let count = ParameterLayout(architecture).count
+        gradients = FloatBuffer(count: count).all
+        producer = BatchGradients(architecture: architecture, parameters: FloatBuffer(count: count).all,
+                                  gradients: gradients, sampler: sampler, accumulate: accumulate)
+        optimizer = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: true,
+                                    communicator: communicator)
+        summedPart = FloatBuffer(count: optimizer.range.count).all
+        slots = FloatBuffer(count: StepReport.slotCount).all
+        self.communicator = communicator
+    }
+
+    var parameters: Vector { producer.model.parameters }
+
+    func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
+        let terms = producer.compute(stepInEpoch: stepInEpoch, objective: objective, load: load)
+        return StepReport(terms: terms, nonFinite: !(terms.isFinite && gradients.isFinite))
+    }
+
+    func agree(_ report: StepReport) throws(MPIError) -> StepReport {
+        report.write(to: slots)
+        try clock.measure { () throws(MPIError) in try communicator.allreduce(slots) }
+        return StepReport(slots: slots)
+    }
+
+    func applyUpdate() throws(MPIError) {
+        try clock.measure { () throws(MPIError) in
+            try communicator.reduceScatter(gradients, into: summedPart, counts: optimizer.counts)
+        }
+        try optimizer.update(parameters, gradients: summedPart, clock: clock)
+    }
+}

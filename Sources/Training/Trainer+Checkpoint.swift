@@ -1,0 +1,37 @@
+import MPI
+import Tensors
+import VAE
+
+extension Trainer {
+    /// Writes a checkpoint of the current state: the model's parameters, Adam's
+    /// whole moments (gathered to rank 0 from every rank's part when the
+    /// optimizer is sharded), the run's settings that a resume must match,
+    /// the progress (step, epoch sums, skipped steps) and the last epoch's
+    /// metrics. Every rank takes part in the gather; rank 0 writes the file
+    /// atomically, prunes to `--keep`, and returns its path (others: nil).
+    @discardableResult
+    func saveCheckpoint() throws(TrainingError) -> String? {
+        let moments: (first: Vector, second: Vector)?
+        do {
+            moments = try sync.optimizer.gatherMoments()
+        } catch {
+            throw .mpi(error)
+        }
+        guard let moments else { return nil }
+        let checkpoint = Checkpoint(
+            architecture: architecture, objective: configuration.objective,
+            learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
+            accumulate: configuration.accumulate, deterministicShards: configuration.deterministicShards,
+            seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: sync.optimizer.adam.step,
+            lastMetrics: lastMetrics, parameters: sync.parameters,
+            firstMoment: moments.first, secondMoment: moments.second)
+        do {
+            let path = try checkpoints.save(checkpoint)
+            logger.debug("wrote \(path)")
+            newestCheckpoint = path
+            return path
+        } catch {
+            throw .file(error)
+        }
+    }
+}

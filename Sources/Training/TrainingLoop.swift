@@ -1,0 +1,84 @@
+import MPI
+import Randomness
+import Tensors
+
+extension Trainer {
+    /// Trains until `--epochs` (or `--max-steps`) is reached, checkpointing at
+    /// every epoch end, every `--checkpoint-every` steps and at the end.
+    /// Returns the metrics of the last completed epoch, if one completed.
+    @discardableResult
+    public func run() throws(TrainingError) -> EpochMetrics? {
+        let (epochSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
+        let totalSteps = min(overflow ? .max : epochSteps, configuration.maxSteps ?? .max)
+        if progress.step >= totalSteps {
+            logger.info("nothing to train: already at step \(progress.step) of \(totalSteps)")
+            return nil
+        }
+        logger.info("training \(architecture) (\(evaluationModel.layout.count) parameters) on \(data.train.count) samples from \(data.path), \(communicator.size) rank(s) x batch \(sampler.localBatchSize)\(configuration.accumulate > 1 ? " x \(configuration.accumulate) accumulated" : ""), \(stepsPerEpoch) steps per epoch, \(sync.name) gradient sync")
+        var lastEpoch: EpochMetrics?
+        while progress.step < totalSteps {
+            let epoch = progress.epoch
+            let order = sampler.order(epoch: epoch)
+            let noise = CounterGaussian(seed: configuration.seed, stream: UInt64(epoch))
+            let clock = EpochClock(sync: sync)
+            var stepsThisRun = 0
+            var stopRequested = false
+            repeat {
+                stopRequested = try step(order: order, noise: noise)
+                stepsThisRun += 1
+                reportProgress(stepsThisRun: stepsThisRun, since: clock.start)
+                if configuration.checkpointEvery > 0, progress.step % configuration.checkpointEvery == 0,
+                   progress.stepInEpoch != 0, progress.step < totalSteps, !stopRequested {
+                    try saveCheckpoint()
+                }
+            } while progress.stepInEpoch != 0 && progress.step < totalSteps && !stopRequested
+            let timing = clock.read()
+
+            let checkpoint: String?
+            if progress.stepInEpoch == 0 {
+                let metrics = try finishEpoch(epoch: epoch + 1, steps: stepsThisRun, timing: timing)
+                lastEpoch = metrics
+                checkpoint = try saveCheckpoint()
+            } else {
+                checkpoint = try saveCheckpoint()  // --max-steps or a stop inside an epoch
+            }
+            if stopRequested {
+                // No rank leaves before rank 0's checkpoint is on disk: mpirun
+                // ends the whole job as soon as one rank exits non-zero.
+                do {
+                    try communicator.barrier()
+                } catch {
+                    throw .mpi(error)
+                }
+                throw .stopped(step: progress.step, checkpoint: checkpoint)
+            }
+            if progress.stepInEpoch != 0 { break }
+        }
+        return lastEpoch
+    }
+}
+
+/// Where the time of an epoch's training steps went, on this rank.
+struct EpochTiming {
+    var trainSeconds: Double
+    var gemmSeconds: Double
+    var collectiveSeconds: Double
+}
+
+/// Reads the clocks at an epoch's start and reports the differences.
+struct EpochClock {
+    let sync: GradientSynchronizer
+    let start = MPIEnvironment.wallTime
+    private let gemmAtStart = GEMMClock.seconds
+    private let collectivesAtStart: Double
+
+    init(sync: GradientSynchronizer) {
+        self.sync = sync
+        collectivesAtStart = sync.clock.seconds
+    }
+
+    func read() -> EpochTiming {
+        EpochTiming(trainSeconds: MPIEnvironment.wallTime - start, gemmSeconds: GEMMClock.seconds - gemmAtStart,
+                    collectiveSeconds: sync.clock.seconds - collectivesAtStart)
+    }
+}

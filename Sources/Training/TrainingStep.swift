@@ -1,0 +1,53 @@
+import Randomness
+import SystemIO
+import VAE
+
+extension Trainer {
+    /// One data-parallel step, the same on every rank: this rank's share of
+    /// the batch forward and backward, then one agreement on the loss terms
+    /// and flags, then together either the update or the skip (some rank saw
+    /// NaN/Inf). Returns whether some rank asked to stop.
+    func step(order: [Int], noise: CounterGaussian) throws(TrainingError) -> Bool {
+        let poisoned = injectsNaN
+        let load: BatchLoader = { [data] batch, positions in
+            batch.load(order[positions], of: data.train, noise: noise, positions: positions)
+            if poisoned { batch.input[0, 0] = .nan }
+        }
+        var report = sync.computeGradients(stepInEpoch: progress.stepInEpoch, objective: configuration.objective, load: load)
+        injectSignalsAndCrashes()
+        report.stopRequested = StopSignals.pending != nil
+
+        let agreed: StepReport
+        do {
+            agreed = try sync.agree(report)
+        } catch {
+            throw .mpi(error)
+        }
+        progress.step += 1
+        if agreed.nonFinite {
+            try recordSkippedStep()
+        } else {
+            do {
+                try sync.applyUpdate()
+            } catch {
+                throw .mpi(error)
+            }
+            consecutiveBadSteps = 0
+            progress.epochSums = progress.epochSums + agreed.terms
+            progress.epochSamples += samplesPerStep
+        }
+        return agreed.stopRequested
+    }
+
+    /// Every rank skipped this step's update; rank 0 says so once.
+    private func recordSkippedStep() throws(TrainingError) {
+        progress.skippedSteps += 1
+        consecutiveBadSteps += 1
+        if communicator.isRoot {
+            logger.warning("step \(progress.step): non-finite loss or gradients on some rank; update skipped (\(consecutiveBadSteps) in a row)")
+        }
+        if consecutiveBadSteps >= configuration.maxBadSteps {
+            throw .tooManyNonFiniteSteps(count: consecutiveBadSteps, step: progress.step, newestCheckpoint: newestCheckpoint)
+        }
+    }
+}
