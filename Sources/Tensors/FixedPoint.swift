@@ -18,8 +18,14 @@ public final class Int64Buffer: @unchecked Sendable {
     deinit { base.deallocate() }
 
     public subscript(index: Int) -> Int64 {
-        precondition(index >= 0 && index < count, "Int64Buffer index out of range")
-        return base[index]
+        get {
+            precondition(index >= 0 && index < count, "Int64Buffer index out of range")
+            return base[index]
+        }
+        set {
+            precondition(index >= 0 && index < count, "Int64Buffer index out of range")
+            base[index] = newValue
+        }
     }
 
     public func zero() { base.update(repeating: 0, count: count) }

@@ -11,7 +11,7 @@ import Training
 struct CheckMPI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-mpi",
-        abstract: "Check that allreduce, broadcast, reduce and allgather give correct results on this job's ranks.")
+        abstract: "Check that every collective vae-dist uses (blocking and non-blocking, Float, Double and Int64) gives correct results on this job's ranks.")
 
     func run() throws {
         withMPI(verbose: false) { world, logger throws(TrainingError) -> Void in
@@ -108,6 +108,25 @@ private struct CollectiveChecks {
         let part = FloatBuffer(count: counts[r])
         try world.scatter(r == 0 ? FloatBuffer(expectedParts).all : nil, into: part.all, counts: counts)
         try check("scatter from rank 0", part.all.array == (0..<counts[r]).map { Float(1000 * r + $0) })
+
+        // The exact sums of --deterministic: Int64 fixed point, allreduced or reduce-scattered.
+        let fixed = Int64Buffer(count: total)
+        for i in 0..<total { fixed[i] = Int64(i + 1) << 40 &* Int64(r + 1) }
+        try world.allreduce(fixed)
+        try check("allreduce sum Int64 buffer (fixed point)", (0..<total).allSatisfy { fixed[$0] == (Int64($0 + 1) << 40) &* Int64(triangle) })
+        let fixedSource = Int64Buffer(count: total), fixedPart = Int64Buffer(count: counts[r])
+        for i in 0..<total { fixedSource[i] = Int64(i) &* Int64(r + 1) }
+        try world.reduceScatter(fixedSource, into: fixedPart, counts: counts)
+        try check("reduce-scatter Int64, uneven parts", (0..<counts[r]).allSatisfy { fixedPart[$0] == Int64(start + $0) * Int64(triangle) })
+
+        // --overlap: a non-blocking allreduce, polled with test, completed with wait.
+        let pendingBuffer = FloatBuffer(count: 1 << 16)
+        pendingBuffer.all.fill(Float(r + 1))
+        let pending = try world.startAllreduce(pendingBuffer.all)
+        var polls = 0
+        while try !pending.test(), polls < 1_000_000 { polls += 1 }
+        try pending.wait()
+        try check("non-blocking allreduce (test, then wait)", pendingBuffer.all.array.allSatisfy { $0 == Float(triangle) })
 
         try world.barrier()
         logger.info("barrier: ok")
