@@ -48,7 +48,7 @@ func imageSides(_ checkpoint: Checkpoint) -> (width: Int, height: Int)? {
     return side * side == checkpoint.architecture.inputSize ? (side, side) : nil
 }
 
-func write(_ image: GrayImage, to path: String) {
+func write(_ image: GridImage, to path: String) {
     do {
         try image.write(to: path)
     } catch {

@@ -32,9 +32,9 @@ import VAE
     }
 }
 
-@Suite struct GrayImageTests {
+@Suite struct GridImageTests {
     @Test func gridPlacesTilesWithOnePixelGaps() {
-        let image = GrayImage.grid(tiles: [[0, 1, 1, 0], [0.5, 0.5, 0.5, 0.5], [1, 1, 1, 1]], tileWidth: 2, tileHeight: 2, columns: 2)
+        let image = GridImage.grid(tiles: [[0, 1, 1, 0], [0.5, 0.5, 0.5, 0.5], [1, 1, 1, 1]], tileWidth: 2, tileHeight: 2, columns: 2)
         #expect(image.width == 7 && image.height == 7)
         #expect(image.pixels[1 * 7 + 1] == 0 && image.pixels[1 * 7 + 2] == 255)
         #expect(image.pixels[1 * 7 + 4] == 128, "second tile starts after a 1-pixel gap")
