@@ -41,4 +41,12 @@ import VAE
         #expect(image.pixels[4 * 7 + 1] == 255, "third tile is on the second row")
         #expect(image.pixels[0] == 128 && image.pixels[3] == 128, "gaps are mid-gray")
     }
+
+    @Test func rgbGridKeepsChannelsInterleaved() {
+        let red: [Float] = [1, 0, 0, 1, 0, 0]
+        let image = GridImage.grid(tiles: [red, [0, 0, 1, 0, 0, 1]], tileWidth: 2, tileHeight: 1, channels: 3, columns: 2)
+        #expect(image.width == 7 && image.height == 3 && image.channels == 3 && image.pixels.count == 7 * 3 * 3)
+        let row = Array(image.pixels[(7 * 3)..<(2 * 7 * 3)])
+        #expect(row == [128, 128, 128, 255, 0, 0, 255, 0, 0, 128, 128, 128, 0, 0, 255, 0, 0, 255, 128, 128, 128])
+    }
 }
