@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Layering (each arrow points one way; only the first two layers see C):
-//   CMPI, CBLAS, CZlib (system libraries + shims)
-//     -> MPI, Tensors, Gzip, SystemIO (safe wrappers), Randomness
-//     -> VAE (model, loss, optimizer), Dataset (IDX, sampler)
+//   CMPI, CBLAS, CZlib, CPNG (system libraries + shims)
+//     -> MPI, Tensors, Gzip, SystemIO, PNG (safe wrappers), Randomness
+//     -> VAE (model, loss, optimizer), Dataset (IDX, .npy, PNG folders, sampler)
 //     -> Training (data-parallel loop, metrics, checkpoints, images)
 //     -> vae-dist (the command line)
 let package = Package(
@@ -22,19 +22,21 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "SystemIO"]),
         .target(name: "MPI", dependencies: ["CMPI", "Tensors"]),
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "SystemIO"),
+        .target(name: "PNG", dependencies: ["CPNG"]),
         .target(name: "Randomness", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
 
         .target(name: "VAE", dependencies: [
             "Tensors", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
         ]),
-        .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness"]),
+        .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
         .target(name: "Training", dependencies: [
-            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO",
+            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
@@ -46,7 +48,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Gzip", "Randomness"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"]),
-        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "TestSupport"]),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "Tensors", "SystemIO", "PNG", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vae-dist builds, trains and is tested with.
-#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, Fashion-MNIST
-#   bash launch/install-packages.sh --tests   # also what the test suite needs: python3 (independent file
-#                                             # readers), Slurm and munge (a real single-node cluster),
+#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, libpng, Fashion-MNIST
+#   bash launch/install-packages.sh --tests   # also what the test suite needs: NumPy (writes the .npy test files),
+#                                             # python3 (independent file readers), Slurm and munge (a real single-node cluster),
 #                                             # iproute2 (two network namespaces as two hosts)
 # Needs root, or sudo.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev pkg-config dataset-fashion-mnist python3 python3-venv)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libpng-dev pkg-config dataset-fashion-mnist python3 python3-venv)
 tests=0
 case ${1:-} in
     --tests) tests=1 ;;
     "") ;;
     *) echo "usage: launch/install-packages.sh [--tests]" >&2; exit 64 ;;
 esac
-[[ $tests -eq 1 ]] && packages+=(slurmctld slurmd slurm-client munge iproute2)
+[[ $tests -eq 1 ]] && packages+=(python3-numpy slurmctld slurmd slurm-client munge iproute2)
 as_root=()
 [[ $(id -u) -eq 0 ]] || as_root=(sudo)
 export DEBIAN_FRONTEND=noninteractive

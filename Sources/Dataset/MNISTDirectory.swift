@@ -4,6 +4,8 @@ import SystemIO
 /// `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
 /// `t10k-labels-idx1-ubyte`, each optionally gzipped (`.gz`).
 ///
+/// The labels files may be absent: a VAE trains on images alone.
+///
 /// Debian's `dataset-fashion-mnist` installs Fashion-MNIST this way in
 /// ``defaultPath``; MNIST, KMNIST and similar sets work unchanged.
 public struct MNISTDirectory: Sendable {
@@ -15,7 +17,7 @@ public struct MNISTDirectory: Sendable {
 
     public init(path: String) throws(DatasetError) {
         let train = try ImageSet(imagesPath: try Self.locate("train-images-idx3-ubyte", in: path),
-                                 labelsPath: try Self.locate("train-labels-idx1-ubyte", in: path))
+                                 labelsPath: try Self.locateIfPresent("train-labels-idx1-ubyte", in: path))
         let testImages = try Self.locate("t10k-images-idx3-ubyte", in: path)
         let test = try Self.testSet(path: path)
         guard test.rows == train.rows, test.columns == train.columns else {
@@ -30,16 +32,18 @@ public struct MNISTDirectory: Sendable {
     /// The test set alone (evaluation and pictures need no training data).
     public static func testSet(path: String) throws(DatasetError) -> ImageSet {
         try ImageSet(imagesPath: try locate("t10k-images-idx3-ubyte", in: path),
-                     labelsPath: try locate("t10k-labels-idx1-ubyte", in: path))
+                     labelsPath: try locateIfPresent("t10k-labels-idx1-ubyte", in: path))
     }
 
     private static func locate(_ name: String, in path: String) throws(DatasetError) -> String {
+        guard let found = try locateIfPresent(name, in: path) else { throw .missing(directory: path, expected: name) }
+        return found
+    }
+
+    private static func locateIfPresent(_ name: String, in path: String) throws(DatasetError) -> String? {
         guard Files.isDirectory(path) else {
             throw .unreadable(path: path, reason: Files.exists(path) ? "is not a directory" : "no such directory")
         }
-        for candidate in ["\(path)/\(name)", "\(path)/\(name).gz"] where Files.exists(candidate) {
-            return candidate
-        }
-        throw .missing(directory: path, expected: name)
+        return ["\(path)/\(name)", "\(path)/\(name).gz"].first { Files.exists($0) }
     }
 }

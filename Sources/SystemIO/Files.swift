@@ -131,7 +131,7 @@ public enum Files {
         }
     }
 
-    private static func lastError() -> String {
+    static func lastError() -> String {
         String(cString: strerror(errno))
     }
 }

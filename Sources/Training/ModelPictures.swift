@@ -22,7 +22,7 @@ public struct ModelPictures {
 
     /// `count` decodes of z ~ N(0, I), drawn from a fixed stream of `seed`,
     /// so successive epochs (or checkpoints) show the same codes.
-    public func samples(count: Int, columns: Int = 8) -> GrayImage {
+    public func samples(count: Int, columns: Int = 8) -> GridImage {
         let prior = CounterGaussian(seed: seed, stream: Evaluator.NoiseStream.prior)
         let codes: [[Float]] = (0..<count).map { position in
             let code = FloatBuffer(count: model.architecture.latent)
@@ -34,7 +34,7 @@ public struct ModelPictures {
 
     /// The first `count` images of `set`, each row of originals followed by
     /// a row of their reconstructions (z drawn once, as in evaluation).
-    public func reconstructions(of set: ImageSet, count: Int, columns: Int = 8) -> GrayImage {
+    public func reconstructions(of set: ImageSet, count: Int, columns: Int = 8) -> GridImage {
         let count = min(count, set.count)
         let noise = CounterGaussian(seed: seed, stream: Evaluator.NoiseStream.evaluation)
         var tiles = [[Float]]()
@@ -55,7 +55,7 @@ public struct ModelPictures {
     /// (Φ⁻¹ of evenly spaced probabilities); for more dimensions, one row
     /// per latent dimension, sweeping it through the same quantiles while the
     /// others stay at μ of the set's first image.
-    public func manifold(steps: Int, around set: ImageSet) -> GrayImage {
+    public func manifold(steps: Int, around set: ImageSet) -> GridImage {
         let quantiles = (0..<steps).map { inverseNormalCDF((Double($0) + 0.5) / Double(steps)) }
         let latent = model.architecture.latent
         var codes = [[Float]]()
@@ -91,8 +91,8 @@ public struct ModelPictures {
         return decoded
     }
 
-    private func grid(_ tiles: [[Float]], columns: Int) -> GrayImage {
-        GrayImage.grid(tiles: tiles, tileWidth: width, tileHeight: height, columns: columns)
+    private func grid(_ tiles: [[Float]], columns: Int) -> GridImage {
+        GridImage.grid(tiles: tiles, tileWidth: width, tileHeight: height, columns: columns)
     }
 }
 

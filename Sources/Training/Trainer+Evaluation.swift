@@ -20,7 +20,7 @@ extension Trainer {
         try writePNG(pictures.reconstructions(of: data.test, count: 32), name: "recon.png")
     }
 
-    private func writePNG(_ image: GrayImage, name: String) throws(TrainingError) {
+    private func writePNG(_ image: GridImage, name: String) throws(TrainingError) {
         try image.write(to: "\(configuration.outputDirectory)/\(name)")
     }
 }

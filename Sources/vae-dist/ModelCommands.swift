@@ -48,7 +48,7 @@ func imageSides(_ checkpoint: Checkpoint) -> (width: Int, height: Int)? {
     return side * side == checkpoint.architecture.inputSize ? (side, side) : nil
 }
 
-func write(_ image: GrayImage, to path: String) throws(TrainingError) {
+func write(_ image: GridImage, to path: String) throws(TrainingError) {
     try image.write(to: path)
     print("wrote \(path) (\(image.width)x\(image.height))")
 }

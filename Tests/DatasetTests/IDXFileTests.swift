@@ -59,10 +59,22 @@ import TestSupport
 
     @Test func reportsAMissingFileByName() throws {
         let data = try SyntheticDataset(trainCount: 4, testCount: 2, side: 4)
-        try FileManager.default.removeItem(at: data.directory.appendingPathComponent("t10k-labels-idx1-ubyte.gz"))
-        #expect(throws: DatasetError.missing(directory: data.path, expected: "t10k-labels-idx1-ubyte")) {
+        try FileManager.default.removeItem(at: data.directory.appendingPathComponent("t10k-images-idx3-ubyte.gz"))
+        #expect(throws: DatasetError.missing(directory: data.path, expected: "t10k-images-idx3-ubyte")) {
             try MNISTDirectory(path: data.path)
         }
+    }
+
+    /// A VAE needs no labels: a directory of images alone loads.
+    @Test func loadsADirectoryWithoutLabels() throws {
+        let data = try SyntheticDataset(trainCount: 4, testCount: 2, side: 4)
+        for name in ["train-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte.gz"] {
+            try FileManager.default.removeItem(at: data.directory.appendingPathComponent(name))
+        }
+        let directory = try MNISTDirectory(path: data.path)
+        #expect(directory.train.labels == nil && directory.test.labels == nil)
+        #expect(directory.train.samples.count == 4 && directory.train.samples.features == 16)
+        #expect(directory.train.samples.source == data.path + "/train-images-idx3-ubyte.gz")
     }
 
     @Test func reportsImagesAndLabelsThatDisagree() throws {

@@ -7,31 +7,8 @@ extension ProcessTests {
     /// Files vae-dist writes, read back by code that shares nothing with it:
     /// small Python readers written from the PNG and safetensors specifications.
     @Suite struct IndependentReaderTests {
-        static let pngReader = #"""
-        import struct, sys, zlib
-        data = open(sys.argv[1], "rb").read()
-        assert data[:8] == b"\x89PNG\r\n\x1a\n", "bad signature"
-        pos, chunks = 8, []
-        while pos < len(data):
-            length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-            body = data[pos + 8:pos + 8 + length]
-            crc, = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
-            assert zlib.crc32(kind + body) == crc, "bad CRC in " + kind.decode()
-            chunks.append((kind, body))
-            pos += 12 + length
-        assert chunks[0][0] == b"IHDR" and chunks[-1][0] == b"IEND"
-        width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", chunks[0][1])
-        assert (depth, color, interlace) == (8, 0, 0), "not 8-bit grayscale"
-        raw = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
-        assert len(raw) == height * (width + 1)
-        rows = []
-        for y in range(height):
-            line = raw[y * (width + 1):(y + 1) * (width + 1)]
-            assert line[0] == 0, "unexpected filter type"
-            rows.append(list(line[1:]))
-        print(width, height)
-        print(" ".join(str(v) for row in rows for v in row))
-        """#
+        /// The PNG reader is shared with the Dataset tests (see ``PythonPNGReader``).
+        static let pngReader = PythonPNGReader.script
 
         static let safetensorsReader = #"""
         import array, json, struct, sys, zlib
@@ -67,7 +44,7 @@ extension ProcessTests {
 
         @Test func pngDecodesToTheExpectedSizeAndPixels() throws {
             let tiles: [[Float]] = [[0, 0.5, 1, 0.25], [1, 1, 0, 0]]
-            let image = GrayImage.grid(tiles: tiles, tileWidth: 2, tileHeight: 2, columns: 2)
+            let image = GridImage.grid(tiles: tiles, tileWidth: 2, tileHeight: 2, columns: 2)
             let file = try TemporaryDirectory.make(prefix: "png").appendingPathComponent("grid.png")
             try Data(try image.pngData()).write(to: file)
             let result = python(Self.pngReader, file.path)

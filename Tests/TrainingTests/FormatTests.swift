@@ -34,13 +34,21 @@ import VAE
     }
 }
 
-@Suite struct GrayImageTests {
+@Suite struct GridImageTests {
     @Test func gridPlacesTilesWithOnePixelGaps() {
-        let image = GrayImage.grid(tiles: [[0, 1, 1, 0], [0.5, 0.5, 0.5, 0.5], [1, 1, 1, 1]], tileWidth: 2, tileHeight: 2, columns: 2)
+        let image = GridImage.grid(tiles: [[0, 1, 1, 0], [0.5, 0.5, 0.5, 0.5], [1, 1, 1, 1]], tileWidth: 2, tileHeight: 2, columns: 2)
         #expect(image.width == 7 && image.height == 7)
         #expect(image.pixels[1 * 7 + 1] == 0 && image.pixels[1 * 7 + 2] == 255)
         #expect(image.pixels[1 * 7 + 4] == 128, "second tile starts after a 1-pixel gap")
         #expect(image.pixels[4 * 7 + 1] == 255, "third tile is on the second row")
         #expect(image.pixels[0] == 128 && image.pixels[3] == 128, "gaps are mid-gray")
+    }
+
+    @Test func rgbGridKeepsChannelsInterleaved() {
+        let red: [Float] = [1, 0, 0, 1, 0, 0]
+        let image = GridImage.grid(tiles: [red, [0, 0, 1, 0, 0, 1]], tileWidth: 2, tileHeight: 1, channels: 3, columns: 2)
+        #expect(image.width == 7 && image.height == 3 && image.channels == 3 && image.pixels.count == 7 * 3 * 3)
+        let row = Array(image.pixels[(7 * 3)..<(2 * 7 * 3)])
+        #expect(row == [128, 128, 128, 255, 0, 0, 255, 0, 0, 128, 128, 128, 0, 0, 255, 0, 0, 255, 128, 128, 128])
     }
 }
