@@ -66,7 +66,12 @@ enum HeaderJSON {
         }
 
         mutating func skipWhitespace() {
-            while position < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+            while position < bytes.endIndex {
+                switch bytes[position] {
+                case 0x20, 0x09, 0x0A, 0x0D: position += 1
+                default: return
+                }
+            }
         }
 
         mutating func value(depth: Int) throws(SyntaxError) -> Value {
@@ -154,6 +159,14 @@ enum HeaderJSON {
             position += 1
             var utf8 = [UInt8]()
             while true {
+                // Copy the run of plain bytes up to the next quote, backslash
+                // or control character in one piece.
+                let run = position
+                while position < bytes.endIndex, bytes[position] >= 0x20,
+                      bytes[position] != UInt8(ascii: "\""), bytes[position] != UInt8(ascii: "\\") {
+                    position += 1
+                }
+                utf8.append(contentsOf: bytes[run..<position])
                 guard position < bytes.endIndex else { throw error("unterminated string") }
                 let byte = bytes[position]
                 position += 1
@@ -163,10 +176,9 @@ enum HeaderJSON {
                     return text
                 case UInt8(ascii: "\\"):
                     try escape(into: &utf8)
-                case ..<0x20:
-                    throw error("control character in a string")
                 default:
-                    utf8.append(byte)
+                    position -= 1
+                    throw error("control character in a string")
                 }
             }
         }
@@ -175,15 +187,16 @@ enum HeaderJSON {
             guard position < bytes.endIndex else { throw error("unterminated escape") }
             let byte = bytes[position]
             position += 1
-            let simple: [UInt8: UInt8] = [
-                UInt8(ascii: "\""): 0x22, UInt8(ascii: "\\"): 0x5C, UInt8(ascii: "/"): 0x2F, UInt8(ascii: "b"): 0x08,
-                UInt8(ascii: "f"): 0x0C, UInt8(ascii: "n"): 0x0A, UInt8(ascii: "r"): 0x0D, UInt8(ascii: "t"): 0x09,
-            ]
-            if let plain = simple[byte] {
-                utf8.append(plain)
-                return
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(byte); return
+            case UInt8(ascii: "b"): utf8.append(0x08); return
+            case UInt8(ascii: "f"): utf8.append(0x0C); return
+            case UInt8(ascii: "n"): utf8.append(0x0A); return
+            case UInt8(ascii: "r"): utf8.append(0x0D); return
+            case UInt8(ascii: "t"): utf8.append(0x09); return
+            case UInt8(ascii: "u"): break
+            default: throw error("invalid escape")
             }
-            guard byte == UInt8(ascii: "u") else { throw error("invalid escape") }
             var scalar = try hexQuad()
             if (0xD800..<0xDC00).contains(scalar) {
                 try expect(UInt8(ascii: "\\"), "a low surrogate")
