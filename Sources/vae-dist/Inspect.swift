@@ -19,7 +19,7 @@ struct Inspect: ParsableCommand {
         let loaded = try loadCheckpoint(checkpoint, verifyingChecksum: false)
         let progress = loaded.progress
         var fields: [String: Any] = [
-            "path": checkpoint, "format_version": Checkpoint.formatVersion, "checksum": loaded.checksumMatches ? "ok" : "mismatch",
+            "path": checkpoint, "format_version": loaded.fileFormatVersion, "checksum": loaded.checksumMatches ? "ok" : "mismatch",
             "architecture": loaded.architecture.description, "input_size": loaded.architecture.inputSize,
             "hidden": loaded.architecture.hidden, "latent": loaded.architecture.latent,
             "parameters": loaded.parameters.count, "reconstruction": loaded.objective.reconstruction.rawValue,
@@ -39,7 +39,7 @@ struct Inspect: ParsableCommand {
         let metrics = loaded.lastMetrics.keys.sorted().map { "\($0) \(String(format: "%.3f", loaded.lastMetrics[$0] ?? 0))" }
         print("""
             checkpoint   \(checkpoint)
-            format       vae-dist checkpoint v\(Checkpoint.formatVersion), tensor checksum \(loaded.checksumMatches ? "ok" : "MISMATCH (the file is damaged)")
+            format       vae-dist checkpoint v\(loaded.fileFormatVersion), \(loaded.fileFormatVersion >= 2 ? "metadata and tensor" : "tensor") checksum \(loaded.checksumMatches ? "ok" : "MISMATCH (the file is damaged)")
             model        \(loaded.architecture) VAE, \(loaded.parameters.count) parameters, recon \(loaded.objective.reconstruction.rawValue), beta \(loaded.objective.beta)
             progress     epoch \(progress.epoch) + step \(progress.stepInEpoch) of \(progress.stepsPerEpoch) (step \(progress.step)); Adam step \(loaded.adamStep), \(progress.skippedSteps) skipped
             training     \(loaded.worldSize) rank(s), batch \(loaded.globalBatchSize)\(loaded.accumulate > 1 ? " x \(loaded.accumulate) accumulated" : ""), lr \(loaded.learningRate), seed \(loaded.seed)

@@ -32,6 +32,11 @@ extension ProcessTests {
         assert end == len(body), "trailing data"
         if "data_crc32" in meta:
             assert "%08x" % zlib.crc32(body) == meta["data_crc32"], "checksum"
+        if "content_crc32" in meta:
+            canonical = b"".join(struct.pack("<Q", len(b)) + b for k in sorted(meta, key=str.encode)
+                                 if k != "content_crc32" for b in (k.encode(), meta[k].encode()))
+            assert "%08x" % zlib.crc32(body, zlib.crc32(canonical)) == meta["content_crc32"], "checksum"
+            print("content_crc32 ok")
         for name in sorted(header):
             print(name, "x".join(str(s) for s in header[name]["shape"]))
         if "step" in meta:
@@ -64,6 +69,7 @@ extension ProcessTests {
             expectSuccess(result)
             // Flat Adam state: (64·16+16) + (16·8+8) + 2·(8·4+4) + (4·8+8) + (8·16+16) + (16·64+64) = 2520.
             let expected = """
+                content_crc32 ok
                 decoder.0.bias 8
                 decoder.0.weight 8x4
                 decoder.2.bias 16

@@ -117,6 +117,40 @@ extension ProcessTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "nothing was written")
         }
 
+        /// Files no checkpoint writer made: each is refused with exit 1 and
+        /// exactly one line on stderr, without a trap or a stack dump.
+        @Test func inspectRefusesHostileFilesInOneLine() throws {
+            let directory = try TemporaryDirectory.make(prefix: "hostile")
+            func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+                let path = directory.appendingPathComponent(name).path
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                return path
+            }
+            func header(_ json: String) -> [UInt8] {
+                withUnsafeBytes(of: UInt64(json.utf8.count).littleEndian, Array.init) + Array(json.utf8)
+            }
+            var claim = ["format": Checkpoint.formatName, "format_version": "2", "input_size": "1000000000",
+                         "hidden": "1000000000,1000000000", "latent": "2", "architecture": "1000000000-1000000000-1000000000-2"]
+            claim["content_crc32"] = CheckpointChecksum.value(version: 2, metadata: claim, data: [])
+            let png = try GridImage.grid(tiles: [[0, 1, 1, 0]], tileWidth: 2, tileHeight: 2, columns: 1).pngData()
+            let cases: [(String, [UInt8], String)] = [
+                ("overflow.safetensors", header(#"{"encoder.0.weight":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}}"#),
+                 "more elements than memory can hold"),
+                ("huge.safetensors", SafeTensors.encode([], metadata: claim), "cannot fit in the file's 0 bytes"),
+                ("picture.safetensors", png, "not a safetensors file"),
+                ("empty.safetensors", [], "the file is empty, not a safetensors file"),
+            ]
+            for (name, bytes, reason) in cases {
+                let path = try write(name, bytes)
+                let result = Command.run(["inspect", path])
+                #expect(result.status == 1 && !result.timedOut, "\(name): exit \(result.status)")
+                let lines = result.error.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+                #expect(lines.count == 1 && result.error.hasSuffix("\n"), "\(name): \(result.error)")
+                #expect(result.error.hasPrefix("vae-dist: error: \(path): ") && result.error.contains(reason), "\(name): \(result.error)")
+                #expect(result.output.isEmpty, "\(name): \(result.output)")
+            }
+        }
+
         @Test func batchLogsGetAProgressLineEveryNSteps() throws {
             let result = try SmallRun().train(ranks: 2, ["--epochs", "1", "--log-every", "3"])
             expectSuccess(result)

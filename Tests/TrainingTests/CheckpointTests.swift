@@ -36,6 +36,7 @@ func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
         #expect(decoded.parameters.array == original.parameters.array)
         #expect(decoded.firstMoment.array == original.firstMoment.array)
         #expect(decoded.secondMoment.array == original.secondMoment.array)
+        #expect(decoded.fileFormatVersion == Checkpoint.formatVersion && decoded.checksumMatches)
         #expect(decoded.encoded() == original.encoded(), "the same state encodes to the same bytes")
     }
 
@@ -48,7 +49,8 @@ func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
         #expect(contents.entries.values.allSatisfy { $0.dtype == "F32" })
         let headerLength = file.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect((8 + headerLength) % 8 == 0, "tensor data starts 8-byte aligned")
-        #expect(contents.metadata["format_version"] == "1")
+        #expect(contents.metadata["format_version"] == "2")
+        #expect(contents.metadata["content_crc32"]?.count == 8 && contents.metadata["data_crc32"] == nil)
     }
 
     @Test func rejectsTruncatedFilesAtAnyLength() {
@@ -64,7 +66,7 @@ func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
         #expect {
             try Checkpoint.decode(file, path: "c")
         } throws: { error in
-            guard case .checksumMismatch(path: "c", _, _) = error as? CheckpointError else { return false }
+            guard case .checksumMismatch(path: "c", field: "content_crc32", _, _) = error as? CheckpointError else { return false }
             return true
         }
     }
@@ -79,14 +81,14 @@ func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
 
     @Test func rejectsAFutureFormatVersionByName() throws {
         var future = sampleCheckpoint().encoded()
-        let field = Array("\"format_version\":\"1\"".utf8)
+        let field = Array("\"format_version\":\"2\"".utf8)
         let at = try #require((8..<future.count).first { Array(future[$0..<($0 + field.count)]) == field })
         future[at + field.count - 2] = UInt8(ascii: "9")
         #expect(throws: CheckpointError.self) { try Checkpoint.decode(future, path: "c") }
         do {
             _ = try Checkpoint.decode(future, path: "c")
         } catch {
-            #expect(error.description == "c: checkpoint format version 9 is not supported (this vae-dist reads version 1)")
+            #expect(error.description == "c: checkpoint format version 9 is not supported (this vae-dist reads versions 1 to 2)")
         }
     }
 }

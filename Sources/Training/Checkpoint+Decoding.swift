@@ -1,0 +1,119 @@
+import Tensors
+import VAE
+
+extension Checkpoint {
+    /// The largest step, sample or Adam-step count a file may record: 2^53,
+    /// exact in any JSON reader's doubles and far from overflowing under the
+    /// trainer's increments (a step, a batch of samples).
+    static let counterLimit = 1 << 53
+    /// The largest batch size, accumulation, rank count or steps per epoch
+    /// a file may record: `Int32.max`, MPI's limit on ranks, so products of
+    /// two such values (the trainer forms some) cannot overflow.
+    static let sizeLimit = Int(Int32.max)
+
+    /// Parses and verifies a checkpoint file's bytes: container, format and
+    /// version, checksum, metadata ranges, and that every tensor has its
+    /// architecture's shape. Nothing is allocated for the tensors until the
+    /// architecture the header claims is known to fit the file.
+    public static func decode(_ file: [UInt8], path: String, verifyingChecksum: Bool = true) throws(CheckpointError) -> Checkpoint {
+        let contents: SafeTensors.Contents
+        do {
+            contents = try SafeTensors.decode(file)
+        } catch {
+            throw .malformed(path: path, reason: error.description)
+        }
+        let version = try formatVersion(of: contents.metadata, path: path)
+
+        // Before any value is interpreted, so damage anywhere it covers is
+        // reported as damage rather than as a strange value.
+        let field = CheckpointChecksum.field(version: version)
+        guard let recorded = contents.metadata[field] else {
+            throw .malformed(path: path, reason: "metadata field \(field) is missing")
+        }
+        let actual = CheckpointChecksum.value(version: version, metadata: contents.metadata, data: [contents.data])
+        if verifyingChecksum && actual != recorded {
+            let shown = recorded.utf8.count == 8 && recorded.allSatisfy(\.isHexDigit) ? recorded : HeaderJSON.quoted(recorded)
+            throw .checksumMismatch(path: path, field: field, expected: shown, actual: actual)
+        }
+
+        var checkpoint: Checkpoint
+        do throws(MetadataFields.Invalid) {
+            checkpoint = try fromMetadata(MetadataFields(values: contents.metadata), dataBytes: contents.data.count)
+        } catch {
+            throw .malformed(path: path, reason: error.description)
+        }
+        do throws(ModelTensors.Mismatch) {
+            try ModelTensors(checkpoint.architecture).read(
+                contents,
+                into: ModelTensors.Vectors(parameters: checkpoint.parameters,
+                                           moments: (checkpoint.firstMoment, checkpoint.secondMoment)),
+                inWrittenPlaces: version >= 2)
+        } catch {
+            throw .malformed(path: path, reason: error.description)
+        }
+        checkpoint.checksumMatches = actual == recorded
+        checkpoint.fileFormatVersion = version
+        return checkpoint
+    }
+
+    /// The file's format version, after checking it is a checkpoint at all.
+    private static func formatVersion(of metadata: [String: String], path: String) throws(CheckpointError) -> Int {
+        guard metadata["format"] == formatName else {
+            throw .malformed(path: path, reason: "metadata does not name the \(formatName) format")
+        }
+        guard let text = metadata["format_version"] else {
+            throw .malformed(path: path, reason: "metadata field format_version is missing")
+        }
+        guard let version = Int(text), String(version) == text, readableFormatVersions.contains(version) else {
+            let shown = !text.isEmpty && text.utf8.count <= 20 && text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber)
+                ? text : HeaderJSON.quoted(text)
+            throw .unsupportedVersion(path: path, found: shown, supported: readableFormatVersions)
+        }
+        return version
+    }
+
+    /// Everything but the tensors, range-checked; the tensor vectors are
+    /// allocated (zeroed) once the architecture is known to fit `dataBytes`.
+    private static func fromMetadata(_ metadata: MetadataFields, dataBytes: Int) throws(MetadataFields.Invalid) -> Checkpoint {
+        let architecture = try ArchitectureMetadata.architecture(in: metadata, copies: 3, dataBytes: dataBytes)
+        let reconstructionText = try metadata.string("reconstruction")
+        guard let reconstruction = Reconstruction(rawValue: reconstructionText) else {
+            throw .init(description: "metadata field reconstruction is \(HeaderJSON.quoted(reconstructionText)), not one vae-dist knows")
+        }
+        let beta: Float = try metadata.float("beta")
+        let learningRate: Float = try metadata.float("learning_rate")
+        guard beta >= 0, learningRate > 0 else {
+            throw .init(description: "metadata fields beta (\(beta)) and learning_rate (\(learningRate)) must be >= 0 and > 0")
+        }
+        let stepsPerEpoch = try metadata.integer("steps_per_epoch", in: 1...sizeLimit)
+        let step = try metadata.integer("step", in: 0...counterLimit)
+        let epoch = try metadata.integer("epoch", in: 0...counterLimit)
+        guard epoch == step / stepsPerEpoch else {
+            throw .init(description: "metadata field epoch is \(epoch), but step \(step) at \(stepsPerEpoch) steps per epoch is epoch \(step / stepsPerEpoch)")
+        }
+        let progress = TrainingProgress(
+            step: step, stepsPerEpoch: stepsPerEpoch,
+            epochSums: LossTerms(loss: try metadata.float("epoch_loss_sum"), reconstruction: try metadata.float("epoch_recon_sum"),
+                                 kl: try metadata.float("epoch_kl_sum")),
+            epochSamples: try metadata.integer("epoch_samples", in: 0...counterLimit),
+            skippedSteps: try metadata.integer("skipped_steps", in: 0...step))
+        var lastMetrics = [String: Double]()
+        for (key, text) in metadata.values where key.hasPrefix(metricPrefix) {
+            // Display only: any number is kept, a non-finite one included.
+            guard let value = Double(text) else {
+                throw .init(description: "metadata field \(HeaderJSON.quoted(key)) is \(HeaderJSON.quoted(text)), not a number")
+            }
+            lastMetrics[String(key.dropFirst(metricPrefix.count))] = value
+        }
+        let count = ParameterLayout(architecture).count
+        return Checkpoint(
+            architecture: architecture, objective: Objective(reconstruction: reconstruction, beta: beta),
+            learningRate: learningRate, globalBatchSize: try metadata.integer("batch_size", in: 1...sizeLimit),
+            accumulate: try metadata.integer("accumulate", in: 1...sizeLimit),
+            deterministicShards: try metadata.integer("deterministic_shards", in: 0...sizeLimit),
+            seed: try metadata.unsigned("seed"), worldSize: try metadata.integer("world_size", in: 1...sizeLimit),
+            progress: progress, adamStep: try metadata.integer("adam_step", in: 0...step), lastMetrics: lastMetrics,
+            parameters: FloatBuffer(count: count).all, firstMoment: FloatBuffer(count: count).all,
+            secondMoment: FloatBuffer(count: count).all)
+    }
+}
