@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
         .target(name: "Training", dependencies: [
             "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
             "Training", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",

@@ -30,10 +30,12 @@ public struct DistributedSampler: Sendable {
     public var localBatchSize: Int { globalBatchSize / worldSize }
     public var stepsPerEpoch: Int { sampleCount / globalBatchSize }
 
-    /// The epoch's global order of sample indices (Fisher–Yates).
-    public func order(epoch: Int) -> [Int] {
+    /// The epoch's global order of sample indices (Fisher–Yates), 4 bytes a
+    /// sample: the only per-sample memory a rank holds for a mapped dataset.
+    public func order(epoch: Int) -> [UInt32] {
+        precondition(sampleCount <= Int(UInt32.max), "\(sampleCount) samples exceed the order's 32-bit indices")
         var generator = SplitMix64(seed: seed, stream: 0x5A4D_504C_0000_0000 | UInt64(epoch))
-        var order = Array(0..<sampleCount)
+        var order = (0..<UInt32(sampleCount)).map { $0 }
         if sampleCount > 1 {
             for index in stride(from: sampleCount - 1, to: 0, by: -1) {
                 let other = Int(generator.next() % UInt64(index + 1))

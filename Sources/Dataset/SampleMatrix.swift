@@ -71,3 +71,14 @@ public struct SampleMatrix: Sendable {
         }
     }
 }
+
+extension SampleMatrix {
+    /// Rows `range` converted to Float, one array per row (small reads:
+    /// latent codes for `decode`).
+    public func rows(_ range: Range<Int>) -> [[Float]] {
+        guard !range.isEmpty else { return [] }
+        let buffer = FloatBuffer(count: range.count * features)
+        gather(rows: range, into: Matrix(buffer: buffer, offset: 0, rows: range.count, columns: features))
+        return range.indices.map { index in buffer.vector(offset: (index - range.lowerBound) * features, count: features).array }
+    }
+}

@@ -1,3 +1,4 @@
+import Dataset
 import Tensors
 import VAE
 
@@ -37,19 +38,33 @@ extension Checkpoint {
         }
 
         var checkpoint: Checkpoint
+        var normalizationMode = Normalization.Mode.none
         do throws(MetadataFields.Invalid) {
-            checkpoint = try fromMetadata(MetadataFields(values: contents.metadata), dataBytes: contents.data.count)
+            let metadata = MetadataFields(values: contents.metadata)
+            checkpoint = try fromMetadata(metadata, dataBytes: contents.data.count)
+            if version >= 3 {
+                (checkpoint.input, normalizationMode) = try inputFormat(in: metadata, inputSize: checkpoint.architecture.inputSize)
+            }
         } catch {
             throw .malformed(path: path, reason: error.description)
         }
+        let features = checkpoint.architecture.inputSize
+        let normalization = normalizationMode == .none ? nil : (shift: FloatBuffer(count: features).all, scale: FloatBuffer(count: features).all)
         do throws(ModelTensors.Mismatch) {
             try ModelTensors(checkpoint.architecture).read(
                 contents,
-                into: ModelTensors.Vectors(parameters: checkpoint.parameters,
+                into: ModelTensors.Vectors(parameters: checkpoint.parameters, normalization: normalization,
                                            moments: (checkpoint.firstMoment, checkpoint.secondMoment)),
                 inWrittenPlaces: version >= 2)
         } catch {
             throw .malformed(path: path, reason: error.description)
+        }
+        if let normalization {
+            let scale = normalization.scale.array
+            guard scale.allSatisfy({ $0.isFinite && $0 != 0 }), normalization.shift.array.allSatisfy(\.isFinite) else {
+                throw .malformed(path: path, reason: "tensor data.scale or data.shift holds a zero or non-finite value")
+            }
+            checkpoint.input.normalization = Normalization(mode: normalizationMode, shift: normalization.shift.array, scale: scale)
         }
         checkpoint.checksumMatches = actual == recorded
         checkpoint.fileFormatVersion = version
@@ -70,6 +85,26 @@ extension Checkpoint {
             throw .unsupportedVersion(path: path, found: shown, supported: readableFormatVersions)
         }
         return version
+    }
+
+    /// Version 3's ``InputFormat`` fields (its normalization's vectors are
+    /// tensors, read with the others), and the normalization's mode.
+    private static func inputFormat(in metadata: MetadataFields,
+                                    inputSize: Int) throws(MetadataFields.Invalid) -> (InputFormat, Normalization.Mode) {
+        let numbers = try metadata.positiveIntegers("input_shape")
+        guard let shape = InputFormat.shape(fromField: numbers, inputSize: inputSize) else {
+            throw .init(description: "metadata field input_shape is \(HeaderJSON.quoted(numbers.map(String.init).joined(separator: ","))), which does not describe \(inputSize) inputs")
+        }
+        let modeText = try metadata.string("normalize")
+        guard let mode = Normalization.Mode(rawValue: modeText) else {
+            throw .init(description: "metadata field normalize is \(HeaderJSON.quoted(modeText)), not one vae-dist knows")
+        }
+        let binarize = try metadata.integer("binarize", in: 0...1) == 1
+        let elementText = try metadata.string("input_dtype")
+        guard let element = InputFormat.element(fromField: elementText) else {
+            throw .init(description: "metadata field input_dtype is \(HeaderJSON.quoted(elementText)), not one vae-dist knows")
+        }
+        return (InputFormat(shape: shape, element: element, binarize: binarize), mode)
     }
 
     /// Everything but the tensors, range-checked; the tensor vectors are

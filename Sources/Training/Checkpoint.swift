@@ -1,3 +1,4 @@
+import Dataset
 import Tensors
 import VAE
 
@@ -13,13 +14,16 @@ import VAE
 /// runs can be compared with `cmp`. Reading is in `Checkpoint+Decoding.swift`.
 public struct Checkpoint: Sendable {
     /// The version `encoded()` writes.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
     /// The versions `decode` reads (version 1's checksum covers only the
-    /// tensor data; see ``CheckpointChecksum``).
-    public static let readableFormatVersions = 1...2
+    /// tensor data, see ``CheckpointChecksum``; versions 1 and 2 predate
+    /// ``InputFormat``, which they get from ``InputFormat/assumed(inputSize:)``).
+    public static let readableFormatVersions = 1...3
     public static let formatName = "vae-dist-checkpoint"
 
     public var architecture: Architecture
+    /// The training data's shape, normalization and binarization (version 3).
+    public var input: InputFormat
     public var objective: Objective
     public var learningRate: Float
     public var globalBatchSize: Int
@@ -46,8 +50,10 @@ public struct Checkpoint: Sendable {
 
     public init(architecture: Architecture, objective: Objective, learningRate: Float, globalBatchSize: Int,
                 accumulate: Int = 1, deterministicShards: Int = 0, seed: UInt64, worldSize: Int, progress: TrainingProgress, adamStep: Int,
-                lastMetrics: [String: Double], parameters: Vector, firstMoment: Vector, secondMoment: Vector) {
+                lastMetrics: [String: Double], parameters: Vector, firstMoment: Vector, secondMoment: Vector,
+                input: InputFormat? = nil) {
         self.architecture = architecture
+        self.input = input ?? .assumed(inputSize: architecture.inputSize)
         self.objective = objective
         self.learningRate = learningRate
         self.globalBatchSize = globalBatchSize
@@ -65,12 +71,17 @@ public struct Checkpoint: Sendable {
 
     public func encoded() -> [UInt8] {
         let tensors = ModelTensors(architecture).tensors(
-            ModelTensors.Vectors(parameters: parameters, moments: (firstMoment, secondMoment)))
+            ModelTensors.Vectors(parameters: parameters, normalization: input.normalization.vectors,
+                                 moments: (firstMoment, secondMoment)))
         var metadata = ArchitectureMetadata.fields(of: architecture)
         metadata.merge([
             "format": Self.formatName,
             "format_version": String(Self.formatVersion),
             "reconstruction": objective.reconstruction.rawValue,
+            "input_shape": input.shapeField,
+            "input_dtype": input.elementField,
+            "normalize": input.normalization.mode.rawValue,
+            "binarize": input.binarize ? "1" : "0",
             "beta": String(objective.beta),
             "learning_rate": String(learningRate),
             "batch_size": String(globalBatchSize),

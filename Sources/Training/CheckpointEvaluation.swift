@@ -16,38 +16,32 @@ public struct EvaluationReport: Sendable {
     public let importanceBound: Double?
 }
 
-/// Evaluates the checkpoint at `path` on the test set of `dataDirectory`,
-/// each rank taking an even share of the images.
-public func evaluateCheckpoint(at path: String, dataDirectory: String, importanceSamples: Int,
+/// Evaluates the checkpoint at `path` on the rows of `data` that
+/// ``ModelData`` picks (a test split, a file, or the held-out rows), each
+/// rank taking an even share.
+public func evaluateCheckpoint(at path: String, data: String, holdout: Double?, holdoutSeed: UInt64, importanceSamples: Int,
                                communicator: Communicator) throws(TrainingError) -> EvaluationReport {
-    let (checkpoint, test) = try communicator.agree { () throws(TrainingError) -> (Checkpoint, ImageSet) in
+    let checkpoint = try communicator.agree { () throws(TrainingError) -> Checkpoint in
         let checkpoint: Checkpoint
         do throws(CheckpointError) {
             checkpoint = try CheckpointDirectory.load(path)
         } catch {
             throw .checkpoint(error)
         }
-        let test: ImageSet
-        do throws(DatasetError) {
-            test = try MNISTDirectory.testSet(path: dataDirectory)
-        } catch {
-            throw .dataset(error)
-        }
-        guard test.pixelsPerImage == checkpoint.architecture.inputSize else {
-            throw .configuration("\(dataDirectory): test images are \(test.rows)x\(test.columns), the model in \(path) takes \(checkpoint.architecture.inputSize) pixels")
-        }
         if importanceSamples > 0 && checkpoint.objective.reconstruction != .bce {
             throw .configuration("--iw needs a likelihood: \(path) was trained with --recon \(checkpoint.objective.reconstruction.rawValue), only bce defines one (use --iw 0)")
         }
-        return (checkpoint, test)
+        return checkpoint
     }
-    let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: 256)
+    let test = try ModelData.open(data, for: checkpoint, checkpointPath: path, holdout: holdout, holdoutSeed: holdoutSeed,
+                                  communicator: communicator)
+    let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: Trainer.evaluationCapacity)
     model.parameters.copy(from: checkpoint.parameters)
     // The ELBO itself (β = 1), whatever β the model was trained with.
     let evaluator = Evaluator(model: model, objective: Objective(reconstruction: checkpoint.objective.reconstruction, beta: 1),
                               seed: checkpoint.seed, communicator: communicator)
-    let terms = try evaluator.lossTerms(on: test)
-    let bound = importanceSamples > 0 ? try evaluator.negativeImportanceBound(on: test, samples: importanceSamples) : nil
+    let terms = try evaluator.lossTerms(on: test.source)
+    let bound = importanceSamples > 0 ? try evaluator.negativeImportanceBound(on: test.source, samples: importanceSamples) : nil
     return EvaluationReport(checkpoint: path, architecture: checkpoint.architecture, step: checkpoint.progress.step,
                             images: test.count, worldSize: communicator.size, terms: terms,
                             importanceSamples: importanceSamples, importanceBound: bound)

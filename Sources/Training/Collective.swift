@@ -7,7 +7,7 @@ extension Communicator {
     ///
     /// The lowest failing rank rethrows its own error (it reports it); every
     /// other rank throws ``TrainingError/failedOnOtherRank(_:)``.
-    func agree<T>(_ body: () throws(TrainingError) -> T) throws(TrainingError) -> T {
+    public func agree<T>(_ body: () throws(TrainingError) -> T) throws(TrainingError) -> T {
         let outcome: Result<T, TrainingError>
         do {
             outcome = .success(try body())

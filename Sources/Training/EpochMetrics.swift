@@ -11,7 +11,8 @@ public struct EpochMetrics: Sendable {
     /// The synchronization strategy that ran (``GradientSynchronizer/name``).
     public var gradientSync: String
     public var train: LossTerms
-    public var test: LossTerms
+    /// Nil when the run has no test set (`metrics.jsonl` says null).
+    public var test: LossTerms?
     public var samplesPerSecond: Double
     public var epochSeconds: Double
     /// Seconds in the epoch's training steps (no evaluation, images or checkpoint).
@@ -30,7 +31,7 @@ public struct EpochMetrics: Sendable {
             ("epoch", String(epoch)), ("step", String(step)), ("world_size", String(worldSize)),
             ("gradient_sync", "\"\(gradientSync)\""),
             ("train_loss", json(train.loss)), ("train_recon", json(train.reconstruction)), ("train_kl", json(train.kl)),
-            ("test_loss", json(test.loss)), ("test_recon", json(test.reconstruction)), ("test_kl", json(test.kl)),
+            ("test_loss", json(test?.loss)), ("test_recon", json(test?.reconstruction)), ("test_kl", json(test?.kl)),
             ("samples_per_sec", json(samplesPerSecond)), ("epoch_seconds", json(epochSeconds)),
             ("train_seconds", json(trainSeconds)), ("gemm_seconds", json(gemmSeconds)),
             ("allreduce_seconds", json(allreduceSeconds)), ("skipped_steps", String(skippedSteps)),
@@ -41,11 +42,16 @@ public struct EpochMetrics: Sendable {
 
     /// The metrics a checkpoint keeps for `inspect` (deterministic ones only).
     var checkpointSummary: [String: Double] {
-        ["train_loss": train.loss, "train_recon": train.reconstruction, "train_kl": train.kl,
-         "test_loss": test.loss, "test_recon": test.reconstruction, "test_kl": test.kl]
+        var summary = ["train_loss": train.loss, "train_recon": train.reconstruction, "train_kl": train.kl]
+        if let test {
+            summary["test_loss"] = test.loss
+            summary["test_recon"] = test.reconstruction
+            summary["test_kl"] = test.kl
+        }
+        return summary
     }
 
-    private func json(_ value: Double) -> String { value.isFinite ? String(value) : "null" }
+    private func json(_ value: Double?) -> String { value.map { $0.isFinite ? String($0) : "null" } ?? "null" }
 }
 
 /// `OUT/metrics.jsonl`, appended by rank 0 once per epoch.

@@ -12,7 +12,7 @@ extension Trainer {
                               reconstruction: progress.epochSums.reconstruction / samples,
                               kl: progress.epochSums.kl / samples)
         if communicator.isRoot { progressReporter?.epochCompleted() }
-        let test = try evaluate(data.test)
+        let test = try evaluateTestSet()
         let peakResident: Double
         do {
             peakResident = try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
@@ -61,7 +61,7 @@ extension Trainer {
     }
 
     private func summaryLine(_ m: EpochMetrics) -> String {
-        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  test loss \(format(m.test.loss, 2)) (recon \(format(m.test.reconstruction, 2)), kl \(format(m.test.kl, 2)))  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
+        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  \(m.test.map { "test loss \(format($0.loss, 2)) (recon \(format($0.reconstruction, 2)), kl \(format($0.kl, 2)))" } ?? "no test set")  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
     }
 }
 

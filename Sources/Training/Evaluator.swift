@@ -30,16 +30,16 @@ struct Evaluator {
     /// to the ranks in turn; each chunk's sums go to their own slots and are
     /// added in chunk order, so the result does not depend on the number of
     /// ranks (bitwise, when the capacity is the same: `--deterministic`).
-    func lossTerms(on set: ImageSet) throws(TrainingError) -> LossTerms {
+    func lossTerms(on set: BatchSource) throws(TrainingError) -> LossTerms {
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.evaluation)
         let chunk = model.batchCapacity
-        let chunks = (set.count + chunk - 1) / chunk
+        let chunks = (set.rows.count + chunk - 1) / chunk
         var slots = [Double](repeating: 0, count: 3 * chunks)
         for index in stride(from: communicator.rank, to: chunks, by: communicator.size) {
             let start = index * chunk
-            let rows = min(chunk, set.count - start)
+            let rows = min(chunk, set.rows.count - start)
             let batch = model.batch(rows: rows)
-            batch.load(start..<(start + rows), of: set, noise: noise, positions: start..<(start + rows))
+            batch.load(start..<(start + rows), from: set, noise: noise, noisePositions: start..<(start + rows))
             let terms = model.loss(batch, objective: objective)
             slots[3 * index] = terms.loss
             slots[3 * index + 1] = terms.reconstruction
@@ -50,7 +50,7 @@ struct Evaluator {
         for index in 0..<chunks {
             sums = sums + LossTerms(loss: totals[3 * index], reconstruction: totals[3 * index + 1], kl: totals[3 * index + 2])
         }
-        let count = Double(set.count)
+        let count = Double(set.rows.count)
         return LossTerms(loss: sums.loss / count, reconstruction: sums.reconstruction / count, kl: sums.kl / count)
     }
 
@@ -58,11 +58,11 @@ struct Evaluator {
     /// `samples` draws per image, averaged over `set` (nats per sample):
     /// −(log Σ_k w_k − log K), with a running log-sum-exp so no weight
     /// overflows and memory does not grow with K.
-    func negativeImportanceBound(on set: ImageSet, samples: Int) throws(TrainingError) -> Double {
+    func negativeImportanceBound(on set: BatchSource, samples: Int) throws(TrainingError) -> Double {
         precondition(samples > 0, "at least one importance sample")
-        let shard = evenShard(count: set.count, parts: communicator.size, index: communicator.rank)
+        let shard = evenShard(count: set.rows.count, parts: communicator.size, index: communicator.rank)
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.importance)
-        var bounds = [Double](repeating: 0, count: set.count)
+        var bounds = [Double](repeating: 0, count: set.rows.count)
         for image in shard {
             var maximum = -Double.infinity
             var scaledSum: Double = 0
@@ -71,7 +71,7 @@ struct Evaluator {
                 let rows = min(model.batchCapacity, samples - drawn)
                 let batch = model.batch(rows: rows)
                 let first = image * samples + drawn
-                batch.load(repeatElement(image, count: rows), of: set, noise: noise, positions: first..<(first + rows))
+                batch.load(repeatElement(image, count: rows), from: set, noise: noise, noisePositions: first..<(first + rows))
                 for weight in model.logImportanceWeights(batch) {
                     if weight > maximum {
                         scaledSum = scaledSum * Double.exp(maximum - weight) + 1
@@ -85,7 +85,7 @@ struct Evaluator {
             bounds[image] = -(maximum + Double.log(scaledSum) - Double.log(Double(samples)))
         }
         // One slot per image, added in image order: the same on any number of ranks.
-        return try sum(bounds).reduce(0, +) / Double(set.count)
+        return try sum(bounds).reduce(0, +) / Double(set.rows.count)
     }
 
     private func sum(_ values: [Double]) throws(TrainingError) -> [Double] {

@@ -14,11 +14,22 @@ import VAE
 public enum ModelFile {
     public static let formatName = "vae-dist-model"
 
-    public static func encoded(architecture: Architecture, objective: Objective, parameters: Vector) -> [UInt8] {
+    /// The model's tensors, and (`data.shift`, `data.scale`) the
+    /// normalization it expects its inputs in, with the input's shape and
+    /// dtype in the metadata, so a PyTorch user can prepare data the same way.
+    public static func encoded(architecture: Architecture, objective: Objective, parameters: Vector,
+                               input: InputFormat? = nil) -> [UInt8] {
         var metadata = ArchitectureMetadata.fields(of: architecture)
         metadata["format"] = formatName
         metadata["reconstruction"] = objective.reconstruction.rawValue
-        let tensors = ModelTensors(architecture).tensors(ModelTensors.Vectors(parameters: parameters))
+        if let input {
+            metadata["input_shape"] = input.shapeField
+            metadata["input_dtype"] = input.elementField
+            metadata["normalize"] = input.normalization.mode.rawValue
+            metadata["binarize"] = input.binarize ? "1" : "0"
+        }
+        let tensors = ModelTensors(architecture).tensors(
+            ModelTensors.Vectors(parameters: parameters, normalization: input?.normalization.vectors))
         return SafeTensors.encode(tensors, metadata: metadata)
     }
 

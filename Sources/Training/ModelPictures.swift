@@ -4,58 +4,62 @@ import RealModule
 import Tensors
 import VAE
 
-/// The pictures people judge a VAE by, as grids of decoded images.
+/// What people judge a VAE by: decodes of prior samples, reconstructions and
+/// the learned manifold, as rows in the data's own units (for `.npy`
+/// output) or as grids of images.
 public struct ModelPictures {
     let model: VariationalAutoencoder
     let seed: UInt64
-    /// Image side lengths (the data's rows and columns).
-    let width: Int
-    let height: Int
+    let normalization: Normalization
+    /// The data's image shape; nil for vector data, which has no pictures.
+    let image: SampleShape.Image?
 
-    public init(model: VariationalAutoencoder, seed: UInt64, width: Int, height: Int) {
-        precondition(width * height == model.architecture.inputSize, "image size does not match the model's input")
+    public init(model: VariationalAutoencoder, seed: UInt64, shape: SampleShape, normalization: Normalization) {
+        precondition(shape.features == model.architecture.inputSize, "data shape \(shape) does not match the model's input")
         self.model = model
         self.seed = seed
-        self.width = width
-        self.height = height
+        self.normalization = normalization
+        image = shape.image
     }
 
     /// `count` decodes of z ~ N(0, I), drawn from a fixed stream of `seed`,
     /// so successive epochs (or checkpoints) show the same codes.
-    public func samples(count: Int, columns: Int = 8) -> GridImage {
+    public func sampleRows(count: Int) -> [[Float]] {
         let prior = CounterGaussian(seed: seed, stream: Evaluator.NoiseStream.prior)
         let codes: [[Float]] = (0..<count).map { position in
             let code = FloatBuffer(count: model.architecture.latent)
             code.all.withMutableSpan { prior.fill(&$0, position: position) }
             return code.all.array
         }
-        return grid(decode(codes), columns: columns)
+        return decode(codes)
     }
 
-    /// The first `count` images of `set`, each row of originals followed by
-    /// a row of their reconstructions (z drawn once, as in evaluation).
-    public func reconstructions(of set: ImageSet, count: Int, columns: Int = 8) -> GridImage {
-        let count = min(count, set.count)
+    /// The first `count` rows of `source` and their reconstructions (z drawn
+    /// once per row, as in evaluation), in the data's units.
+    func reconstructionRows(of source: BatchSource, count: Int) -> (originals: [[Float]], reconstructions: [[Float]]) {
+        let count = min(count, source.rows.count)
         let noise = CounterGaussian(seed: seed, stream: Evaluator.NoiseStream.evaluation)
-        var tiles = [[Float]]()
-        for start in stride(from: 0, to: count, by: columns) {
-            let rows = min(columns, count - start)
+        var originals = [[Float]](), reconstructions = [[Float]]()
+        for start in stride(from: 0, to: count, by: model.batchCapacity) {
+            let rows = min(model.batchCapacity, count - start)
             let batch = model.batch(rows: rows)
-            batch.load(start..<(start + rows), of: set, noise: noise, positions: start..<(start + rows))
+            batch.load(start..<(start + rows), from: source, noise: noise, noisePositions: start..<(start + rows))
             _ = model.loss(batch, objective: Objective())
+            normalization.invert(batch.input)
             let outputs = model.outputs(rows: rows)
-            tiles += (0..<rows).map { batch.input.rows(from: $0, count: 1).flattened.array }
-            tiles += (0..<rows).map { outputs.rows(from: $0, count: 1).flattened.array }
+            normalization.invert(outputs)
+            originals += (0..<rows).map { batch.input.rows(from: $0, count: 1).flattened.array }
+            reconstructions += (0..<rows).map { outputs.rows(from: $0, count: 1).flattened.array }
         }
-        return grid(tiles, columns: min(columns, count))
+        return (originals, reconstructions)
     }
 
     /// Kingma & Welling's manifold: for a 2-D latent space, decodes a
     /// `steps × steps` grid of codes spaced by the Gaussian's quantiles
     /// (Φ⁻¹ of evenly spaced probabilities); for more dimensions, one row
     /// per latent dimension, sweeping it through the same quantiles while the
-    /// others stay at μ of the set's first image.
-    public func manifold(steps: Int, around set: ImageSet) -> GridImage {
+    /// others stay at μ of the first row of `source`.
+    func manifoldRows(steps: Int, around source: BatchSource) -> [[Float]] {
         let quantiles = (0..<steps).map { inverseNormalCDF((Double($0) + 0.5) / Double(steps)) }
         let latent = model.architecture.latent
         var codes = [[Float]]()
@@ -67,7 +71,7 @@ public struct ModelPictures {
             // z = μ: no noise positions, so the noise rows stay zero.
             let batch = model.batch(rows: 1)
             batch.noise.flattened.fill(0)
-            batch.load([0], of: set, noise: CounterGaussian(seed: seed, stream: 0), positions: [])
+            batch.load([0], from: source, noise: CounterGaussian(seed: seed, stream: 0), noisePositions: [])
             _ = model.loss(batch, objective: Objective())
             let center = model.latentMeans(rows: 1)[0]
             for dimension in 0..<latent {
@@ -78,21 +82,66 @@ public struct ModelPictures {
                 }
             }
         }
-        return grid(decode(codes), columns: steps)
+        return decode(codes)
     }
 
-    private func decode(_ codes: [[Float]]) -> [[Float]] {
+    /// Decodes `codes` into rows in the data's units.
+    public func decode(_ codes: [[Float]]) -> [[Float]] {
         var decoded = [[Float]]()
         for start in stride(from: 0, to: codes.count, by: model.batchCapacity) {
             let chunk = Array(codes[start..<min(start + model.batchCapacity, codes.count)])
             let output = model.decode(chunk)
+            normalization.invert(output)
             decoded += (0..<chunk.count).map { output.rows(from: $0, count: 1).flattened.array }
         }
         return decoded
     }
 
+    // The same for rows of a model command's `--data`.
+
+    public func reconstructionRows(of data: ModelData, count: Int) -> (originals: [[Float]], reconstructions: [[Float]]) {
+        reconstructionRows(of: data.source, count: count)
+    }
+
+    public func manifoldRows(steps: Int, around data: ModelData) -> [[Float]] {
+        manifoldRows(steps: steps, around: data.source)
+    }
+
+    public func reconstructions(of data: ModelData, count: Int, columns: Int = 8) -> GridImage {
+        reconstructions(of: data.source, count: count, columns: columns)
+    }
+
+    public func manifold(steps: Int, around data: ModelData) -> GridImage {
+        manifold(steps: steps, around: data.source)
+    }
+
+    // Grids of images (image data only).
+
+    public var hasImages: Bool { image != nil }
+
+    public func samples(count: Int, columns: Int = 8) -> GridImage {
+        grid(sampleRows(count: count), columns: columns)
+    }
+
+    /// Originals, each row of them followed by a row of their reconstructions.
+    func reconstructions(of source: BatchSource, count: Int, columns: Int = 8) -> GridImage {
+        let (originals, reconstructions) = reconstructionRows(of: source, count: count)
+        var tiles = [[Float]]()
+        for start in stride(from: 0, to: originals.count, by: columns) {
+            let end = min(start + columns, originals.count)
+            tiles += originals[start..<end] + reconstructions[start..<end]
+        }
+        return grid(tiles, columns: min(columns, originals.count))
+    }
+
+    func manifold(steps: Int, around source: BatchSource) -> GridImage {
+        grid(manifoldRows(steps: steps, around: source), columns: steps)
+    }
+
     private func grid(_ tiles: [[Float]], columns: Int) -> GridImage {
-        GridImage.grid(tiles: tiles, tileWidth: width, tileHeight: height, columns: columns)
+        guard let image else { preconditionFailure("pictures of vector data: callers check hasImages") }
+        return GridImage.grid(tiles: tiles, tileWidth: image.width, tileHeight: image.height, channels: image.channels,
+                              columns: columns)
     }
 }
 

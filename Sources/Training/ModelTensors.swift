@@ -30,7 +30,17 @@ struct ModelTensors {
     /// and, for checkpoints, Adam's moments (each `layout.count` long).
     struct Vectors {
         var parameters: Vector
+        /// `--normalize`'s shift and scale (`data.shift`, `data.scale`, each
+        /// of `inputSize`), after the model's tensors; nil: none.
+        var normalization: (shift: Vector, scale: Vector)?
         var moments: (first: Vector, second: Vector)?
+
+        init(parameters: Vector, normalization: (shift: Vector, scale: Vector)? = nil,
+             moments: (first: Vector, second: Vector)? = nil) {
+            self.parameters = parameters
+            self.normalization = normalization
+            self.moments = moments
+        }
     }
 
     /// Every tensor in file order, with the slice of `vectors` it holds.
@@ -38,6 +48,12 @@ struct ModelTensors {
         precondition(vectors.parameters.count == layout.count, "parameter vector does not match the layout")
         var slots = layout.tensors.map { tensor in
             (tensor.name, tensor.shape, vectors.parameters.slice(from: tensor.offset, count: tensor.count))
+        }
+        if let (shift, scale) = vectors.normalization {
+            precondition(shift.count == architecture.inputSize && scale.count == architecture.inputSize,
+                         "normalization vectors do not match the input size")
+            slots.append((Normalization.shiftTensorName, [architecture.inputSize], shift))
+            slots.append((Normalization.scaleTensorName, [architecture.inputSize], scale))
         }
         if let (first, second) = vectors.moments {
             precondition(first.count == layout.count && second.count == layout.count, "moment vectors do not match the layout")
@@ -52,8 +68,9 @@ struct ModelTensors {
     }
 
     /// Checks that `contents` holds exactly these tensors, as F32 with these
-    /// shapes, then copies them into `vectors`. Without moments, `optimizer.`
-    /// tensors are ignored (a checkpoint can initialize a model); any other
+    /// shapes, then copies them into `vectors`. Without moments (or a
+    /// normalization), `optimizer.` (or `data.`) tensors are ignored (a
+    /// checkpoint can initialize a model); any other
     /// unknown tensor means the file is not a model of this kind.
     /// `inWrittenPlaces` also requires each tensor's bytes where `tensors`
     /// puts them, so the header holds nothing the architecture does not fix.
@@ -61,7 +78,8 @@ struct ModelTensors {
         let slots = slots(vectors)
         let known = Set(slots.map(\.name))
         let unknown = contents.entries.keys
-            .filter { !known.contains($0) && (vectors.moments != nil || !$0.hasPrefix("optimizer.")) }
+            .filter { !known.contains($0) && (vectors.moments != nil || !$0.hasPrefix("optimizer."))
+                && (vectors.normalization != nil || !$0.hasPrefix("data.")) }
             .min { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         if let unknown {
             throw Mismatch(description: "it holds a tensor \(HeaderJSON.quoted(unknown)) that a \(architecture) VAE does not have")

@@ -24,7 +24,7 @@ extension Trainer {
             accumulate: configuration.accumulate, deterministicShards: configuration.deterministicShards,
             seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: sync.optimizer.adam.step,
             lastMetrics: lastMetrics, parameters: sync.parameters,
-            firstMoment: moments.first, secondMoment: moments.second)
+            firstMoment: moments.first, secondMoment: moments.second, input: inputFormat)
         do {
             let path = try checkpoints.save(checkpoint)
             logger.debug("wrote \(path)")
@@ -33,5 +33,11 @@ extension Trainer {
         } catch {
             throw .file(error)
         }
+    }
+
+    /// The data conventions this run trains under, as checkpoints record them.
+    var inputFormat: InputFormat {
+        InputFormat(shape: data.shape, element: data.train.matrix.element, normalization: data.normalization,
+                    binarize: configuration.binarize)
     }
 }

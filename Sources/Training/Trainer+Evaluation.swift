@@ -5,22 +5,47 @@ import Tensors
 import VAE
 
 extension Trainer {
-    /// Per-sample loss terms over the whole set (see ``Evaluator``).
-    func evaluate(_ set: ImageSet) throws(TrainingError) -> LossTerms {
-        try Evaluator(model: evaluationModel, objective: configuration.objective, seed: configuration.seed,
-                      communicator: communicator).lossTerms(on: set)
+    /// Streams of the `--binarize` draws: one per epoch for training, one
+    /// fixed stream for the test set (binarized once, the same every epoch).
+    enum BinarizationStream {
+        static let training: UInt64 = 0xB1A7_0000_0000_0000
+        static let test: UInt64 = 0xB1A7_7E57_0000_0000
+    }
+
+    /// The training rows of `epoch` as the model sees them.
+    func trainingSource(epoch: Int) -> BatchSource {
+        BatchSource(rows: data.train, normalization: data.normalization,
+                    binarization: configuration.binarize
+                        ? CounterBernoulli(seed: configuration.seed, stream: BinarizationStream.training | UInt64(epoch)) : nil)
+    }
+
+    /// The test rows as the model sees them (nil: the run has no test set).
+    var testSource: BatchSource? {
+        data.test.map { rows in
+            BatchSource(rows: rows, normalization: data.normalization,
+                        binarization: configuration.binarize
+                            ? CounterBernoulli(seed: configuration.seed, stream: BinarizationStream.test) : nil)
+        }
+    }
+
+    /// Per-sample loss terms over the test set (see ``Evaluator``); nil
+    /// without one.
+    func evaluateTestSet() throws(TrainingError) -> LossTerms? {
+        guard let testSource else { return nil }
+        return try Evaluator(model: evaluationModel, objective: configuration.objective, seed: configuration.seed,
+                             communicator: communicator).lossTerms(on: testSource)
     }
 
     /// Rank 0: `samples.png` (64 decodes of fixed z ~ N(0, I), so successive
     /// epochs show the same codes improving) and `recon.png` (the first 32
-    /// test images above their reconstructions).
+    /// test images above their reconstructions; training images when the run
+    /// has no test set). Vector data has no pictures.
     func writeImages() throws(TrainingError) {
-        let pictures = ModelPictures(model: evaluationModel, seed: configuration.seed, width: data.test.columns, height: data.test.rows)
-        try writePNG(pictures.samples(count: 64), name: "samples.png")
-        try writePNG(pictures.reconstructions(of: data.test, count: 32), name: "recon.png")
-    }
-
-    private func writePNG(_ image: GridImage, name: String) throws(TrainingError) {
-        try image.write(to: "\(configuration.outputDirectory)/\(name)")
+        let pictures = ModelPictures(model: evaluationModel, seed: configuration.seed, shape: data.shape,
+                                     normalization: data.normalization)
+        guard pictures.hasImages else { return }
+        let shown = testSource ?? BatchSource(rows: data.train, normalization: data.normalization)
+        try pictures.samples(count: 64).write(to: "\(configuration.outputDirectory)/samples.png")
+        try pictures.reconstructions(of: shown, count: 32).write(to: "\(configuration.outputDirectory)/recon.png")
     }
 }

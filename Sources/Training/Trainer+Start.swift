@@ -83,6 +83,15 @@ extension Trainer {
         if checkpoint.architecture != architecture {
             return .incompatible(path: path, reason: "it holds a \(checkpoint.architecture) model, this run is \(architecture) (check --hidden, --latent and the image size of --data)")
         }
+        if checkpoint.input.shape != inputFormat.shape {
+            return .incompatible(path: path, reason: "it was trained on samples of \(checkpoint.input.shape), --data \(data.path) holds \(inputFormat.shape)")
+        }
+        if checkpoint.input.normalization.mode != inputFormat.normalization.mode || checkpoint.input.binarize != inputFormat.binarize {
+            return .incompatible(path: path, reason: "it was trained with --normalize \(checkpoint.input.normalization.mode.rawValue)\(checkpoint.input.binarize ? " --binarize" : ""), this run uses --normalize \(inputFormat.normalization.mode.rawValue)\(inputFormat.binarize ? " --binarize" : "")")
+        }
+        if checkpoint.input.normalization != inputFormat.normalization && checkpoint.fileFormatVersion >= 3 {
+            return .incompatible(path: path, reason: "its normalization statistics differ from those of --data \(data.path) (other training rows)")
+        }
         if checkpoint.globalBatchSize != configuration.globalBatchSize {
             return .incompatible(path: path, reason: "it was trained with --batch-size \(checkpoint.globalBatchSize), this run uses \(configuration.globalBatchSize)")
         }

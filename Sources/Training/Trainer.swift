@@ -19,7 +19,7 @@ public final class Trainer {
     let configuration: TrainingConfiguration
     let communicator: Communicator
     let logger: Logger
-    let data: MNISTDirectory
+    let data: TrainingData
     let sampler: DistributedSampler
     let sync: GradientSynchronizer
     /// Views the trained parameters, with a fixed batch capacity of its own,
@@ -53,21 +53,19 @@ public final class Trainer {
         self.faults = faults
         BLASThreads.set(configuration.blasThreads)
 
-        let data = try communicator.agree { () throws(TrainingError) -> MNISTDirectory in
-            do throws(DatasetError) {
-                return try MNISTDirectory(path: configuration.dataDirectory)
-            } catch {
-                throw .dataset(error)
-            }
-        }
-        try Self.checkSameData(data, communicator: communicator)
+        let data = try TrainingData.load(
+            TrainingData.Options(data: configuration.dataDirectory, testData: configuration.testData,
+                                 holdout: configuration.holdout, holdoutSeed: configuration.holdoutSeed,
+                                 normalize: configuration.normalize,
+                                 requiresUnitRange: configuration.objective.reconstruction == .bce),
+            communicator: communicator)
         let sampler = try communicator.agree { () throws(TrainingError) -> DistributedSampler in
             try Self.makeSampler(configuration: configuration, data: data, worldSize: communicator.size, rank: communicator.rank)
         }
         self.data = data
         self.sampler = sampler
 
-        let architecture = Architecture(inputSize: data.train.pixelsPerImage, hidden: configuration.hidden,
+        let architecture = Architecture(inputSize: data.shape.features, hidden: configuration.hidden,
                                         latent: configuration.latent)
         sync = Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
                                      communicator: communicator)
@@ -113,7 +111,7 @@ public final class Trainer {
                                      overlap: configuration.overlap && communicator.size > 1, communicator: communicator)
     }
 
-    static func makeSampler(configuration: TrainingConfiguration, data: MNISTDirectory, worldSize: Int,
+    static func makeSampler(configuration: TrainingConfiguration, data: TrainingData, worldSize: Int,
                             rank: Int) throws(TrainingError) -> DistributedSampler {
         let batch = configuration.globalBatchSize
         let shards = configuration.deterministicShards
@@ -124,27 +122,12 @@ public final class Trainer {
             throw .configuration("--batch-size \(batch) is not divisible by the \(worldSize) ranks; use a multiple of \(worldSize)")
         }
         guard data.train.count >= worldSize else {
-            throw .configuration("\(worldSize) ranks but the training set in \(configuration.dataDirectory) has only \(data.train.count) samples")
+            throw .configuration("\(worldSize) ranks but the training set of \(configuration.dataDirectory) has only \(data.train.count) samples")
         }
         guard data.train.count / configuration.accumulate >= batch else {
             throw .configuration("--batch-size \(batch) x --accumulate \(configuration.accumulate) is larger than the \(data.train.count) training samples in \(configuration.dataDirectory)")
         }
         return DistributedSampler(sampleCount: data.train.count, globalBatchSize: batch, rank: rank,
                                   worldSize: worldSize, seed: configuration.seed)
-    }
-
-    /// Every rank must train on the same samples: a node with a different
-    /// copy of the data would silently train a different model.
-    static func checkSameData(_ data: MNISTDirectory, communicator: Communicator) throws(TrainingError) {
-        let mine = [data.train.fingerprint, data.test.fingerprint]
-        let all: [UInt64]
-        do {
-            all = try communicator.allgather(mine)
-        } catch {
-            throw .mpi(error)
-        }
-        for rank in 1..<communicator.size where Array(all[(2 * rank)..<(2 * rank + 2)]) != Array(all[0..<2]) {
-            throw .ranksDisagree("rank \(rank) loaded different data from rank 0 (check that --data \(data.path) holds the same files on every node)")
-        }
     }
 }

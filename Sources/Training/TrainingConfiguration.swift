@@ -14,7 +14,17 @@ public struct TrainingConfiguration: Sendable {
         case path(String)
     }
 
+    /// `--data`: an MNIST-layout directory, a `.npy` file or a folder of PNG images.
     public var dataDirectory: String
+    /// `--test-data`: a separate test set (any kind `--data` takes).
+    public var testData: String?
+    /// `--holdout F`: the fraction of the training input moved into the test set.
+    public var holdout: Double?
+    /// Picks the held-out rows, independently of `seed`.
+    public var holdoutSeed: UInt64
+    public var normalize: Normalization.Mode
+    /// `--binarize`: each value x replaced by a Bernoulli(x) draw, anew every epoch.
+    public var binarize: Bool
     public var outputDirectory: String
     public var hidden: [Int]
     public var latent: Int
@@ -46,12 +56,18 @@ public struct TrainingConfiguration: Sendable {
     /// reproducibility across rank counts dividing M (0: off).
     public var deterministicShards: Int
 
-    public init(dataDirectory: String, outputDirectory: String, hidden: [Int], latent: Int, objective: Objective,
+    public init(dataDirectory: String, testData: String?, holdout: Double?, holdoutSeed: UInt64,
+                normalize: Normalization.Mode, binarize: Bool, outputDirectory: String, hidden: [Int], latent: Int, objective: Objective,
                 learningRate: Float, epochs: Int, globalBatchSize: Int, accumulate: Int, seed: UInt64, maxSteps: Int?,
                 checkpointEvery: Int, keep: Int, resume: Resume, initialWeights: String?, blasThreads: Int,
                 imagesEvery: Int, logEvery: Int, maxBadSteps: Int, gradientSync: GradientSync, overlap: Bool,
                 deterministicShards: Int) {
         self.dataDirectory = dataDirectory
+        self.testData = testData
+        self.holdout = holdout
+        self.holdoutSeed = holdoutSeed
+        self.normalize = normalize
+        self.binarize = binarize
         self.outputDirectory = outputDirectory
         self.hidden = hidden
         self.latent = latent

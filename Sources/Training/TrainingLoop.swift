@@ -14,17 +14,18 @@ extension Trainer {
             logger.info("nothing to train: already at step \(progress.step) of \(totalSteps)")
             return nil
         }
-        logger.info("training \(architecture) (\(evaluationModel.layout.count) parameters) on \(data.train.count) samples from \(data.path), \(communicator.size) rank(s) x batch \(sampler.localBatchSize)\(configuration.accumulate > 1 ? " x \(configuration.accumulate) accumulated" : ""), \(stepsPerEpoch) steps per epoch, \(sync.name) gradient sync")
+        logger.info("training \(architecture) (\(evaluationModel.layout.count) parameters) on \(data.train.count) samples of \(data.shape) from \(data.path) (\(data.description)), \(data.test.map { "\($0.count) test samples" } ?? "no test set"), \(communicator.size) rank(s) x batch \(sampler.localBatchSize)\(configuration.accumulate > 1 ? " x \(configuration.accumulate) accumulated" : ""), \(stepsPerEpoch) steps per epoch, \(sync.name) gradient sync")
         var lastEpoch: EpochMetrics?
         while progress.step < totalSteps {
             let epoch = progress.epoch
             let order = sampler.order(epoch: epoch)
             let noise = CounterGaussian(seed: configuration.seed, stream: UInt64(epoch))
+            let source = trainingSource(epoch: epoch)
             let clock = EpochClock(sync: sync)
             var stepsThisRun = 0
             var stopRequested = false
             repeat {
-                stopRequested = try step(order: order, noise: noise)
+                stopRequested = try step(order: order, source: source, noise: noise)
                 stepsThisRun += 1
                 reportProgress(stepsThisRun: stepsThisRun, since: clock.start)
                 if configuration.checkpointEvery > 0, progress.step % configuration.checkpointEvery == 0,

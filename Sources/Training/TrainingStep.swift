@@ -7,10 +7,10 @@ extension Trainer {
     /// the batch forward and backward, then one agreement on the loss terms
     /// and flags, then together either the update or the skip (some rank saw
     /// NaN/Inf). Returns whether some rank asked to stop.
-    func step(order: [Int], noise: CounterGaussian) throws(TrainingError) -> Bool {
+    func step(order: [UInt32], source: BatchSource, noise: CounterGaussian) throws(TrainingError) -> Bool {
         let poisoned = injectsNaN
-        let load: BatchLoader = { [data] batch, positions in
-            batch.load(order[positions], of: data.train, noise: noise, positions: positions)
+        let load: BatchLoader = { batch, positions in
+            batch.load(order[positions].lazy.map { Int($0) }, from: source, noise: noise, noisePositions: positions)
             if poisoned { batch.input[0, 0] = .nan }
         }
         var report = sync.computeGradients(stepInEpoch: progress.stepInEpoch, objective: configuration.objective, load: load)

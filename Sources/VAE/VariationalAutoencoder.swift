@@ -112,6 +112,12 @@ public final class VariationalAutoencoder {
         return (0..<rows).map { row in (0..<architecture.latent).map { head[row, $0] } }
     }
 
+    /// μ and log σ² of q(z|x) from the last forward pass, as a view
+    /// (rows × 2·latent: μ in the first `latent` columns).
+    public func posterior(rows: Int) -> Matrix {
+        workspace.head.prefix(rows: rows)
+    }
+
     /// Decodes latent codes (rows × latent) into output probabilities.
     public func decode(_ codes: [[Float]]) -> Matrix {
         let rows = codes.count

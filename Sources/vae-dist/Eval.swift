@@ -9,6 +9,7 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var input: CheckpointArgument
     @OptionGroup var data: DataOption
+    @OptionGroup var rows: RowsOption
     @Option(name: .customLong("iw"), help: "Importance samples K per image for the IWAE bound (0: skip; 5000 is the literature's standard).")
     var importanceSamples: Int = 1000
     @Flag(help: "One JSON object instead of the table.") var json = false
@@ -19,7 +20,8 @@ struct Eval: ParsableCommand {
 
     func run() {
         withMPI(verbose: false) { world, _ throws(TrainingError) in
-            try evaluateCheckpoint(at: input.checkpoint, dataDirectory: data.data, importanceSamples: importanceSamples, communicator: world)
+            try evaluateCheckpoint(at: input.checkpoint, data: data.data, holdout: rows.holdout, holdoutSeed: rows.holdoutSeed,
+                                   importanceSamples: importanceSamples, communicator: world)
         } work: { report in
             guard LaunchEnvironment.isFirstRank else { return }
             if json {

@@ -5,7 +5,7 @@ import SystemIO
 import Training
 import VAE
 
-/// Loads and verifies a checkpoint for a single-process command.
+/// Loads and verifies a checkpoint for a command.
 func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(TrainingError) -> Checkpoint {
     do {
         return try CheckpointDirectory.load(path, verifyingChecksum: verifyingChecksum)
@@ -14,87 +14,106 @@ func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(Train
     }
 }
 
-/// A model with the checkpoint's weights, for decoding pictures.
+/// A model with the checkpoint's weights.
 func loadModel(_ checkpoint: Checkpoint, capacity: Int = 256) -> VariationalAutoencoder {
     let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: capacity)
     model.parameters.copy(from: checkpoint.parameters)
     return model
 }
 
-/// The test set, checked against the model's input size.
-func loadTestSet(_ directory: String, for checkpoint: Checkpoint, path: String) throws(TrainingError) -> ImageSet {
-    let test: ImageSet
+/// Where a command's rows go: a `.npy` array in the data's units when the
+/// path ends in `.npy`, else a PNG grid (image data only).
+enum PictureOutput {
+    case numpy(String)
+    case png(String)
+
+    init(_ path: String) {
+        self = path.hasSuffix(".npy") ? .numpy(path) : .png(path)
+    }
+
+    /// Writes `rows` (in the model's data units) as the output asks.
+    func write(_ rows: [[Float]], format: InputFormat, pictures: ModelPictures, grid: () -> GridImage) throws(TrainingError) {
+        switch self {
+        case let .numpy(path):
+            try writeArray(rows, format: format, to: path)
+        case let .png(path):
+            guard pictures.hasImages else {
+                throw .configuration("\(path): the model's data are vectors (\(format.shape)), not images; write a .npy instead (--out NAME.npy)")
+            }
+            let image = grid()
+            try image.write(to: path)
+            print("wrote \(path) (\(image.width)x\(image.height))")
+        }
+    }
+}
+
+/// Writes rows in the data's own units (bytes' 0...255 scale restored) as a
+/// float32 `.npy` shaped like the training input, atomically.
+func writeArray(_ rows: [[Float]], format: InputFormat, to path: String) throws(TrainingError) {
+    let scale = format.storedScale
+    let values = rows.flatMap { row in row.map { $0 * scale } }
+    let shape = format.arrayShape(count: rows.count)
     do {
-        test = try MNISTDirectory.testSet(path: directory)
+        try Files.writeAtomically(NumpyFile.encoded(values, shape: shape), to: path)
     } catch {
-        throw .dataset(error)
+        throw .file(error)
     }
-    guard test.pixelsPerImage == checkpoint.architecture.inputSize else {
-        throw .configuration("\(directory): test images are \(test.rows)x\(test.columns), the model in \(path) takes \(checkpoint.architecture.inputSize) pixels")
-    }
-    return test
-}
-
-/// A checkpoint's pictures, sized by the test set it is shown with.
-func picturesAndTestSet(checkpoint path: String, data: String) throws(TrainingError) -> (ModelPictures, ImageSet) {
-    let loaded = try loadCheckpoint(path)
-    let test = try loadTestSet(data, for: loaded, path: path)
-    return (ModelPictures(model: loadModel(loaded), seed: loaded.seed, width: test.columns, height: test.rows), test)
-}
-
-/// Image sides for a model: the data's, or the square root of the input size.
-func imageSides(_ checkpoint: Checkpoint) -> (width: Int, height: Int)? {
-    let side = Int(Double(checkpoint.architecture.inputSize).squareRoot().rounded())
-    return side * side == checkpoint.architecture.inputSize ? (side, side) : nil
-}
-
-func write(_ image: GridImage, to path: String) throws(TrainingError) {
-    try image.write(to: path)
-    print("wrote \(path) (\(image.width)x\(image.height))")
+    print("wrote \(path) (\(shape.map(String.init).joined(separator: "x")) float32)")
 }
 
 struct Sample: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Decode z ~ N(0, I) into a grid PNG.")
+    static let configuration = CommandConfiguration(
+        abstract: "Decode z ~ N(0, I): a grid PNG, or a .npy of samples in the data's units (--out NAME.npy).")
 
     @OptionGroup var input: CheckpointArgument
-    @Option(help: "Images to generate.") var count: Int = 64
+    @Option(help: "Samples to generate.") var count: Int = 64
     @Option(help: "Images per row of the grid.") var columns: Int = 8
-    @Option(help: "Output PNG.") var out: String = "samples.png"
+    @Option(help: "Output: a PNG grid, or NAME.npy for the values.") var out: String = "samples.png"
     @Option(help: "Seed for z (default: the checkpoint's, which training's samples.png uses).") var seed: UInt64?
 
     func validate() throws {
         guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
-        guard columns > 0 else { throw ValidationError("--columns must be positive (got \(columns))") }
+        guard columns > 0, columns <= 4096 else { throw ValidationError("--columns must be between 1 and 4096 (got \(columns))") }
     }
 
     func run() {
         runAlone("sample") { () throws(TrainingError) in
             let loaded = try loadCheckpoint(input.checkpoint)
-            guard let sides = imageSides(loaded) else {
-                throw .configuration("\(input.checkpoint): the model's \(loaded.architecture.inputSize) outputs are not a square image")
-            }
-            let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, width: sides.width, height: sides.height)
-            try write(pictures.samples(count: count, columns: columns), to: out)
+            let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, shape: loaded.input.shape,
+                                         normalization: loaded.input.normalization)
+            let output = PictureOutput(out)
+            let rows = pictures.sampleRows(count: count)
+            try output.write(rows, format: loaded.input, pictures: pictures) { pictures.samples(count: count, columns: columns) }
         }
     }
 }
 
 struct Reconstruct: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Test images and their reconstructions, side by side in one PNG.")
+    static let configuration = CommandConfiguration(
+        abstract: "Rows of --data above their reconstructions in one PNG, or the reconstructions as a .npy (--out NAME.npy).")
 
     @OptionGroup var input: CheckpointArgument
     @OptionGroup var data: DataOption
-    @Option(help: "Test images to reconstruct (the first ones).") var count: Int = 32
-    @Option(help: "Output PNG.") var out: String = "recon.png"
+    @OptionGroup var rows: RowsOption
+    @Option(help: "Rows to reconstruct (the first ones of the test split, or of the file).") var count: Int = 32
+    @Option(help: "Output: a PNG grid, or NAME.npy for the reconstructions.") var out: String = "recon.png"
 
     func validate() throws {
-        guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
+        guard count > 0, count <= 65536 else { throw ValidationError("--count must be between 1 and 65536 (got \(count))") }
     }
 
     func run() {
         runAlone("reconstruct") { () throws(TrainingError) in
-            let (pictures, test) = try picturesAndTestSet(checkpoint: input.checkpoint, data: data.data)
-            try write(pictures.reconstructions(of: test, count: count), to: out)
+            let loaded = try loadCheckpoint(input.checkpoint)
+            let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
+                                         holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
+            let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: set.shape,
+                                         normalization: loaded.input.normalization)
+            let output = PictureOutput(out)
+            let reconstructed = pictures.reconstructionRows(of: set, count: count).reconstructions
+            try output.write(reconstructed, format: loaded.input, pictures: pictures) {
+                pictures.reconstructions(of: set, count: count)
+            }
         }
     }
 }
@@ -102,12 +121,13 @@ struct Reconstruct: ParsableCommand {
 struct Manifold: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The learned manifold: a grid over a 2-D latent plane, or a traversal of each latent dimension.",
-        discussion: "For --latent 2 models, decodes a STEPSxSTEPS grid of codes at the Gaussian's quantiles (Kingma & Welling's figure). For larger latents, row j varies dimension j through the same quantiles around the first test image's mean code.")
+        discussion: "For --latent 2 models, decodes a STEPSxSTEPS grid of codes at the Gaussian's quantiles (Kingma & Welling's figure). For larger latents, row j varies dimension j through the same quantiles around the first test row's mean code.")
 
     @OptionGroup var input: CheckpointArgument
     @OptionGroup var data: DataOption
+    @OptionGroup var rows: RowsOption
     @Option(help: "Quantiles per axis.") var steps: Int = 20
-    @Option(help: "Output PNG.") var out: String = "manifold.png"
+    @Option(help: "Output: a PNG grid, or NAME.npy for the values.") var out: String = "manifold.png"
 
     func validate() throws {
         guard steps >= 2, steps <= 100 else { throw ValidationError("--steps must be between 2 and 100 (got \(steps))") }
@@ -115,8 +135,13 @@ struct Manifold: ParsableCommand {
 
     func run() {
         runAlone("manifold") { () throws(TrainingError) in
-            let (pictures, test) = try picturesAndTestSet(checkpoint: input.checkpoint, data: data.data)
-            try write(pictures.manifold(steps: steps, around: test), to: out)
+            let loaded = try loadCheckpoint(input.checkpoint)
+            let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
+                                         holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
+            let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: set.shape,
+                                         normalization: loaded.input.normalization)
+            try PictureOutput(out).write(pictures.manifoldRows(steps: steps, around: set), format: loaded.input,
+                                         pictures: pictures) { pictures.manifold(steps: steps, around: set) }
         }
     }
 }
@@ -133,7 +158,7 @@ struct Export: ParsableCommand {
             let loaded = try loadCheckpoint(input.checkpoint)
             do throws(FileError) {
                 try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,
-                                                            parameters: loaded.parameters), to: out)
+                                                            parameters: loaded.parameters, input: loaded.input), to: out)
             } catch {
                 throw .file(error)
             }

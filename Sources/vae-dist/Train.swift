@@ -8,11 +8,12 @@ import Training
 import VAE
 
 extension Reconstruction: ExpressibleByArgument {}
+extension Normalization.Mode: ExpressibleByArgument {}
 extension GradientSync: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a VAE on an MNIST-format dataset, data-parallel over the job's ranks.",
+        abstract: "Train a VAE on your data (an MNIST directory, a .npy array or a folder of PNGs), data-parallel over the job's ranks.",
         discussion: """
             Rank 0 prints one line per epoch, appends it to OUT/metrics.jsonl, writes \
             OUT/samples.png and OUT/recon.png and a checkpoint OUT/checkpoint-<step>.safetensors. \
@@ -23,6 +24,24 @@ struct Train: ParsableCommand {
             """)
 
     @OptionGroup var data: DataOption
+
+    @Option(name: .customLong("test-data"),
+            help: "A separate test set (any kind --data takes; an MNIST directory gives its t10k- split).")
+    var testData: String?
+
+    @Option(parsing: .unconditional,
+            help: "Move this fraction (0 < F < 1) of the training rows into the test set (inputs without a test split).")
+    var holdout: Double?
+
+    @Option(name: .customLong("holdout-seed"), parsing: .unconditional,
+            help: "Which rows --holdout takes (independent of --seed, so runs with different seeds score the same rows).")
+    var holdoutSeed: UInt64 = TrainingDefaults.holdoutSeed
+
+    @Option(help: "none, minmax (one global range onto [0, 1]) or standard (per-feature mean and deviation), from the training rows.")
+    var normalize: Normalization.Mode = .none
+
+    @Flag(help: "Dynamic binarization: each value x (in [0, 1]) becomes a Bernoulli(x) draw, anew every epoch (needs --recon bce).")
+    var binarize = false
 
     @Option(help: "Output directory for metrics, images and checkpoints.")
     var out: String = "vae-run"
@@ -102,6 +121,12 @@ struct Train: ParsableCommand {
             if !condition { throw ValidationError(message) }
         }
         try require(latent > 0, "--latent must be positive (got \(latent))")
+        if let holdout {
+            try require(holdout > 0 && holdout < 1, "--holdout must lie strictly between 0 and 1 (got \(holdout))")
+            try require(testData == nil, "--holdout and --test-data exclude each other (one test set per run)")
+        }
+        try require(!binarize || recon == .bce, "--binarize makes the data binary for a Bernoulli decoder: it needs --recon bce (got \(recon.rawValue))")
+        try require(!binarize || normalize != .standard, "--binarize needs values in [0, 1]; --normalize standard does not give them")
         try require(beta >= 0 && beta.isFinite, "--beta must be a finite number >= 0 (got \(beta))")
         try require(lr > 0 && lr.isFinite, "--lr must be a finite number > 0 (got \(lr))")
         try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
@@ -136,7 +161,8 @@ struct Train: ParsableCommand {
         case let path?: .path(path)
         }
         return TrainingConfiguration(
-            dataDirectory: data.data, outputDirectory: out, hidden: hidden.widths, latent: latent,
+            dataDirectory: data.data, testData: testData, holdout: holdout, holdoutSeed: holdoutSeed,
+            normalize: normalize, binarize: binarize, outputDirectory: out, hidden: hidden.widths, latent: latent,
             objective: Objective(reconstruction: recon, beta: beta), learningRate: lr, epochs: epochs,
             globalBatchSize: batchSize, accumulate: accumulate, seed: seed, maxSteps: maxSteps,
             checkpointEvery: checkpointEvery, keep: keep,

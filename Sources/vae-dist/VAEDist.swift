@@ -12,6 +12,6 @@ struct VAEDist: ParsableCommand {
             Exit status: 0 done; 1 a run-time error (one line on standard error); 64 bad usage; \
             75 (train) stopped by a signal after writing a checkpoint: rerun with --resume auto.
             """,
-        subcommands: [Train.self, Eval.self, Sample.self, Reconstruct.self, Manifold.self, Inspect.self, Export.self,
+        subcommands: [Train.self, Eval.self, Encode.self, Decode.self, Sample.self, Reconstruct.self, Manifold.self, Inspect.self, Export.self,
                       CheckMPI.self, Benchmark.self])
 }

@@ -14,11 +14,11 @@ import Testing
             var covered = [Int]()
             for sampler in samplers {
                 #expect(sampler.order(epoch: 2) == order, "every rank derives the same order")
-                covered += sampler.positions(step: step).map { order[$0] }
+                covered += sampler.positions(step: step).map { Int(order[$0]) }
             }
             #expect(covered.count == batch)
             #expect(Set(covered).count == batch, "no sample appears twice in a step")
-            #expect(covered == (step * batch..<(step + 1) * batch).map { order[$0] }, "together the shards are the global batch")
+            #expect(covered == (step * batch..<(step + 1) * batch).map { Int(order[$0]) }, "together the shards are the global batch")
         }
     }
 

@@ -1,0 +1,151 @@
+import Dataset
+import MPI
+import Randomness
+
+/// The rows a run trains and is scored on, checked and agreed by every rank.
+///
+/// Training rows come from `--data`; test rows from `--test-data`, from the
+/// input's own test split (MNIST layout), from `--holdout F` (a fixed
+/// fraction of the training input, chosen by `--holdout-seed` alone), or
+/// nowhere (then no test metrics are computed).
+struct TrainingData {
+    let train: SampleRows
+    let test: SampleRows?
+    /// Describes the input, for logs.
+    let description: String
+    let path: String
+    let normalization: Normalization
+
+    var shape: SampleShape { train.shape }
+
+    struct Options {
+        var data: String
+        var testData: String?
+        var holdout: Double?
+        var holdoutSeed: UInt64
+        var normalize: Normalization.Mode
+        var requiresUnitRange: Bool
+    }
+
+    static func load(_ options: Options, communicator: Communicator) throws(TrainingError) -> TrainingData {
+        let input = try DataInput.open(options.data, flag: "--data", communicator: communicator)
+        var train = SampleRows(input.samples, labels: input.labels)
+        var test: SampleRows?
+        if let testPath = options.testData {
+            let opened = try DataInput.open(testPath, flag: "--test-data", communicator: communicator)
+            // An MNIST directory as --test-data contributes its test split.
+            let samples = opened.test?.samples ?? opened.samples
+            test = SampleRows(samples, labels: opened.test?.labels ?? opened.labels)
+        } else if let fraction = options.holdout {
+            if input.test != nil {
+                throw .configuration("--holdout: \(options.data) has its own test split (t10k- files); --holdout is for inputs without one (or pass --test-data)")
+            }
+            (train, test) = try split(input, fraction: fraction, seed: options.holdoutSeed, worldSize: communicator.size)
+        } else if let own = input.test {
+            test = SampleRows(own.samples, labels: own.labels)
+        }
+        if let test, test.shape.features != train.shape.features {
+            throw .configuration("--test-data \(test.matrix.source): samples have \(test.shape.features) features (\(test.shape)), the training data \(train.shape.features) (\(train.shape))")
+        }
+        guard train.count <= Int(UInt32.max) else {
+            throw .configuration("--data \(options.data): \(train.count) rows; vae-dist trains on at most \(UInt32.max)")
+        }
+        try checkSameData(train: train, test: test, path: options.data, communicator: communicator)
+        let normalization = try checkValues(train: train, test: test, options: options, communicator: communicator)
+        return TrainingData(train: train, test: test, description: input.kind, path: options.data, normalization: normalization)
+    }
+
+    /// Moves round(F·N) rows, chosen by a permutation of `seed` alone, into the test set.
+    static func split(_ input: DataInput, fraction: Double, seed: UInt64, worldSize: Int) throws(TrainingError) -> (SampleRows, SampleRows) {
+        let count = input.samples.count
+        let testCount = Int((fraction * Double(count)).rounded())
+        guard testCount >= worldSize, count - testCount >= worldSize, count <= Int(UInt32.max) else {
+            throw .configuration("--holdout \(fraction) of the \(count) rows in \(input.path) leaves \(testCount) test and \(count - testCount) training rows; each needs at least one per rank (\(worldSize))")
+        }
+        var rows = (0..<UInt32(count)).map { $0 }
+        var generator = SplitMix64(seed: seed, stream: 0x484F_4C44_4F55_5400)
+        for index in 0..<testCount {
+            let other = index + Int(generator.next() % UInt64(count - index))
+            rows.swapAt(index, other)
+        }
+        let testRows = rows[..<testCount].sorted()
+        let trainRows = rows[testCount...].sorted()
+        return (SampleRows(input.samples, rows: trainRows, labels: input.labels),
+                SampleRows(input.samples, rows: testRows, labels: input.labels))
+    }
+
+    /// Every rank must train on the same samples: a node with a different
+    /// copy of the data would silently train a different model. The digest
+    /// samples fixed blocks of each file (see ``SampleMatrix/digest``), so
+    /// agreeing costs no full read of a large file.
+    static func checkSameData(train: SampleRows, test: SampleRows?, path: String,
+                              communicator: Communicator) throws(TrainingError) {
+        let mine = [train.matrix.digest, UInt64(train.count), test?.matrix.digest ?? 0, UInt64(test?.count ?? 0)]
+        let all: [UInt64]
+        do {
+            all = try communicator.allgather(mine)
+        } catch {
+            throw .mpi(error)
+        }
+        for rank in 1..<communicator.size where Array(all[(4 * rank)..<(4 * rank + 4)]) != Array(all[0..<4]) {
+            throw .ranksDisagree("rank \(rank) loaded different data from rank 0 (check that --data \(path) holds the same files on every node)")
+        }
+    }
+
+    /// The one pass over the values that float data (finiteness, range) and
+    /// `--normalize` need, split over the ranks; uint8 data with the
+    /// defaults needs none.
+    static func checkValues(train: SampleRows, test: SampleRows?, options: Options,
+                            communicator: Communicator) throws(TrainingError) -> Normalization {
+        let needsPass = train.matrix.element != .uint8 || (test.map { $0.matrix.element != .uint8 } ?? false)
+            || options.normalize != .none
+        guard needsPass else { return .identity }
+        let trainStatistics = try train.distributedStatistics(communicator: communicator)
+        if let row = trainStatistics.firstNonFiniteRow {
+            throw .configuration("\(train.matrix.source): row \(row) holds NaN or Inf (vae-dist trains on finite values only)")
+        }
+        var range = (trainStatistics.minimum, trainStatistics.maximum)
+        if let test {
+            let testStatistics = try test.distributedStatistics(communicator: communicator)
+            if let row = testStatistics.firstNonFiniteRow {
+                throw .configuration("\(test.matrix.source): row \(row) holds NaN or Inf (vae-dist scores finite values only)")
+            }
+            range = (min(range.0, testStatistics.minimum), max(range.1, testStatistics.maximum))
+        }
+        let normalization = Normalization(mode: options.normalize, fittedTo: trainStatistics)
+        if options.requiresUnitRange {
+            switch options.normalize {
+            case .none where range.0 < 0 || range.1 > 1:
+                throw .configuration("--recon bce needs values in [0, 1]; \(options.data) holds values from \(range.0) to \(range.1): pass --normalize minmax, or use --recon gaussian or mse")
+            case .standard:
+                throw .configuration("--recon bce needs values in [0, 1], which --normalize standard does not give: use --normalize minmax, or --recon gaussian or mse")
+            default:
+                break
+            }
+        }
+        return normalization
+    }
+}
+
+extension SampleRows {
+    /// Statistics of every row, computed by all ranks: the rows are cut into
+    /// fixed blocks, each scanned by one rank into its own slots, and after
+    /// one sum-allreduce the blocks are merged in block order, so the result
+    /// is the same bits on any number of ranks.
+    func distributedStatistics(communicator: Communicator) throws(TrainingError) -> SampleStatistics {
+        let packedCount = SampleStatistics.packedCount(featureCount: shape.features)
+        let blocks = max(1, min(256, count, 4_194_304 / packedCount))
+        var slots = [Double](repeating: 0, count: blocks * packedCount)
+        for block in stride(from: communicator.rank, to: blocks, by: communicator.size) {
+            let rows = evenShard(count: count, parts: blocks, index: block)
+            let packed = scan(rows).packed
+            for (offset, value) in packed.enumerated() { slots[block * packedCount + offset] = value }
+        }
+        do {
+            try communicator.allreduce(&slots)
+        } catch {
+            throw .mpi(error)
+        }
+        return SampleStatistics(mergingPacked: slots, parts: blocks)
+    }
+}
