@@ -71,8 +71,10 @@ extension Matrix {
     }
 }
 
+/// The first `count` floats at `base + index` in a vector of lanes, the rest
+/// zero: the tail of a row.
 @inline(__always)
-private func partial(_ base: UnsafeMutablePointer<Float>, _ index: Int, _ count: Int) -> Lanes {
+func partial(_ base: UnsafeMutablePointer<Float>, _ index: Int, _ count: Int) -> Lanes {
     var lanes = Lanes()
     for k in 0..<count { lanes[k] = base[index + k] }
     return lanes

@@ -3,7 +3,8 @@ import VAE
 /// How vae-dist's files record the model's shape in `__metadata__`:
 /// `input_size`, `hidden` (comma-separated widths), `latent`, and
 /// `architecture` (`784-400-20`, for people reading the header), plus the
-/// objective's `reconstruction`.
+/// objective's `reconstruction` (a `gaussian` model also has the
+/// `decoder_logvar` tensor).
 ///
 /// Reading is where a hostile header would do damage, so it refuses sizes
 /// that are not positive, whose parameter count overflows, or whose tensors
@@ -26,7 +27,11 @@ enum ArchitectureMetadata {
         let inputSize = try metadata.integer("input_size", in: 1...Int.max)
         let hidden = try metadata.positiveIntegers("hidden")
         let latent = try metadata.integer("latent", in: 1...Int.max)
-        let architecture = Architecture(inputSize: inputSize, hidden: hidden, latent: latent)
+        // A Gaussian decoder's log-variance vector is part of the layout; the
+        // objective's `reconstruction` field says whether the model has it.
+        let hasLogVariance = metadata.values["reconstruction"] == Reconstruction.gaussian.rawValue
+        let architecture = Architecture(inputSize: inputSize, hidden: hidden, latent: latent,
+                                        hasDecoderLogVariance: hasLogVariance)
         let described = try metadata.string("architecture")
         let name = HeaderJSON.quoted(architecture.description)
         guard described == architecture.description else {

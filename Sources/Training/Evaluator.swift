@@ -60,6 +60,9 @@ struct Evaluator {
     /// overflows and memory does not grow with K.
     func negativeImportanceBound(on set: BatchSource, samples: Int) throws(TrainingError) -> Double {
         precondition(samples > 0, "at least one importance sample")
+        guard let likelihood = objective.reconstruction.likelihood else {
+            preconditionFailure("importance weights of --recon \(objective.reconstruction.rawValue), which has no likelihood: callers refuse it")
+        }
         let shard = evenShard(count: set.rows.count, parts: communicator.size, index: communicator.rank)
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.importance)
         var bounds = [Double](repeating: 0, count: set.rows.count)
@@ -72,7 +75,7 @@ struct Evaluator {
                 let batch = model.batch(rows: rows)
                 let first = image * samples + drawn
                 batch.load(repeatElement(image, count: rows), from: set, noise: noise, noisePositions: first..<(first + rows))
-                for weight in model.logImportanceWeights(batch) {
+                for weight in model.logImportanceWeights(batch, likelihood: likelihood) {
                     if weight > maximum {
                         scaledSum = scaledSum * Double.exp(maximum - weight) + 1
                         maximum = weight

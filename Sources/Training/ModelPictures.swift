@@ -11,14 +11,18 @@ public struct ModelPictures {
     let model: VariationalAutoencoder
     let seed: UInt64
     let normalization: Normalization
+    /// The model's decoder: its output activation, and the loss its forward pass computes.
+    let reconstruction: Reconstruction
     /// The data's image shape; nil for vector data, which has no pictures.
     let image: SampleShape.Image?
 
-    public init(model: VariationalAutoencoder, seed: UInt64, shape: SampleShape, normalization: Normalization) {
+    public init(model: VariationalAutoencoder, seed: UInt64, shape: SampleShape, normalization: Normalization,
+                reconstruction: Reconstruction) {
         precondition(shape.features == model.architecture.inputSize, "data shape \(shape) does not match the model's input")
         self.model = model
         self.seed = seed
         self.normalization = normalization
+        self.reconstruction = reconstruction
         image = shape.image
     }
 
@@ -44,7 +48,7 @@ public struct ModelPictures {
             let rows = min(model.batchCapacity, count - start)
             let batch = model.batch(rows: rows)
             batch.load(start..<(start + rows), from: source, noise: noise, noisePositions: start..<(start + rows))
-            _ = model.loss(batch, objective: Objective())
+            _ = model.loss(batch, objective: Objective(reconstruction: reconstruction))
             normalization.invert(batch.input)
             let outputs = model.outputs(rows: rows)
             normalization.invert(outputs)
@@ -72,7 +76,7 @@ public struct ModelPictures {
             let batch = model.batch(rows: 1)
             batch.noise.flattened.fill(0)
             batch.load([0], from: source, noise: CounterGaussian(seed: seed, stream: 0), noisePositions: [])
-            _ = model.loss(batch, objective: Objective())
+            _ = model.loss(batch, objective: Objective(reconstruction: reconstruction))
             let center = model.latentMeans(rows: 1)[0]
             for dimension in 0..<latent {
                 for value in quantiles {
@@ -90,7 +94,7 @@ public struct ModelPictures {
         var decoded = [[Float]]()
         for start in stride(from: 0, to: codes.count, by: model.batchCapacity) {
             let chunk = Array(codes[start..<min(start + model.batchCapacity, codes.count)])
-            let output = model.decode(chunk)
+            let output = model.decode(chunk, activation: reconstruction.outputActivation)
             normalization.invert(output)
             decoded += (0..<chunk.count).map { output.rows(from: $0, count: 1).flattened.array }
         }

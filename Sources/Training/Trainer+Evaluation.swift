@@ -42,7 +42,7 @@ extension Trainer {
     /// has no test set). Vector data has no pictures.
     func writeImages() throws(TrainingError) {
         let pictures = ModelPictures(model: evaluationModel, seed: configuration.seed, shape: data.shape,
-                                     normalization: data.normalization)
+                                     normalization: data.normalization, reconstruction: configuration.objective.reconstruction)
         guard pictures.hasImages else { return }
         let shown = testSource ?? BatchSource(rows: data.train, normalization: data.normalization)
         try pictures.samples(count: 64).write(to: "\(configuration.outputDirectory)/samples.png")

@@ -57,7 +57,8 @@ public final class Trainer {
             TrainingData.Options(data: configuration.dataDirectory, testData: configuration.testData,
                                  holdout: configuration.holdout, holdoutSeed: configuration.holdoutSeed,
                                  normalize: configuration.normalize,
-                                 requiresUnitRange: configuration.objective.reconstruction == .bce),
+                                 requiresUnitRange: configuration.objective.reconstruction.outputActivation == .sigmoid,
+                                 reconstruction: configuration.objective.reconstruction.rawValue),
             communicator: communicator)
         let sampler = try communicator.agree { () throws(TrainingError) -> DistributedSampler in
             try Self.makeSampler(configuration: configuration, data: data, worldSize: communicator.size, rank: communicator.rank)
@@ -66,7 +67,8 @@ public final class Trainer {
         self.sampler = sampler
 
         let architecture = Architecture(inputSize: data.shape.features, hidden: configuration.hidden,
-                                        latent: configuration.latent)
+                                        latent: configuration.latent,
+                                        hasDecoderLogVariance: configuration.objective.reconstruction.learnsDecoderVariance)
         sync = Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
                                      communicator: communicator)
         evaluationModel = VariationalAutoencoder(

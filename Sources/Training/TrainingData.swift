@@ -25,6 +25,8 @@ struct TrainingData {
         var holdoutSeed: UInt64
         var normalize: Normalization.Mode
         var requiresUnitRange: Bool
+        /// Named in messages about the range.
+        var reconstruction: String
     }
 
     static func load(_ options: Options, communicator: Communicator) throws(TrainingError) -> TrainingData {
@@ -116,9 +118,9 @@ struct TrainingData {
         if options.requiresUnitRange {
             switch options.normalize {
             case .none where range.0 < 0 || range.1 > 1:
-                throw .configuration("--recon bce needs values in [0, 1]; \(options.data) holds values from \(range.0) to \(range.1): pass --normalize minmax, or use --recon gaussian or mse")
+                throw .configuration("--recon \(options.reconstruction) needs values in [0, 1] (its decoder ends in a sigmoid); \(options.data) holds values from \(range.0) to \(range.1): pass --normalize minmax, or use --recon gaussian or mae")
             case .standard:
-                throw .configuration("--recon bce needs values in [0, 1], which --normalize standard does not give: use --normalize minmax, or --recon gaussian or mse")
+                throw .configuration("--recon \(options.reconstruction) needs values in [0, 1] (its decoder ends in a sigmoid), which --normalize standard does not give: use --normalize minmax, or --recon gaussian or mae")
             default:
                 break
             }

@@ -18,6 +18,11 @@ extension Architecture {
         // μ and log σ² heads: two Linear(width, latent) layers.
         for _ in 0..<2 where !addLinear(input: encoderOutputSize, output: latent) { return nil }
         for shape in decoderShapes where !addLinear(input: shape.input, output: shape.output) { return nil }
+        if hasDecoderLogVariance {
+            let (sum, overflow) = total.addingReportingOverflow(inputSize)
+            if overflow { return nil }
+            total = sum
+        }
         return total
     }
 }

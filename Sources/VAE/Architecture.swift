@@ -1,21 +1,32 @@
 /// The shape of an MLP VAE: input size, encoder widths (the decoder mirrors
-/// them), latent size. `Architecture(inputSize: 784, hidden: [400], latent: 20)`
-/// is the pytorch/examples VAE.
+/// them), latent size, and whether the decoder has a learned log-variance
+/// vector. `Architecture(inputSize: 784, hidden: [400], latent: 20)` is the
+/// pytorch/examples VAE.
 public struct Architecture: Equatable, Sendable, CustomStringConvertible {
     public let inputSize: Int
     public let hidden: [Int]
     public let latent: Int
+    /// Whether the decoder has a per-feature log σ² (`decoder_logvar`,
+    /// `inputSize` floats, independent of z): the Gaussian decoder's
+    /// (``Reconstruction/gaussian``). It is part of the architecture, not
+    /// only of the loss, because it changes the parameter layout; the other
+    /// reconstructions share one layout, so a model trained with one can be
+    /// scored with another.
+    public let hasDecoderLogVariance: Bool
 
-    public init(inputSize: Int, hidden: [Int], latent: Int) {
+    public init(inputSize: Int, hidden: [Int], latent: Int, hasDecoderLogVariance: Bool = false) {
         precondition(inputSize > 0 && latent > 0 && hidden.allSatisfy { $0 > 0 }, "architecture sizes must be positive")
         self.inputSize = inputSize
         self.hidden = hidden
         self.latent = latent
+        self.hasDecoderLogVariance = hasDecoderLogVariance
     }
 
-    /// `784-400-20`: the widths from input to latent, as papers write them.
+    /// `784-400-20`: the widths from input to latent, as papers write them;
+    /// `784-400-20+logvar` when the decoder has its log-variance vector.
     public var description: String {
-        ([inputSize] + hidden + [latent]).map(String.init).joined(separator: "-")
+        let widths = ([inputSize] + hidden + [latent]).map(String.init).joined(separator: "-")
+        return hasDecoderLogVariance ? widths + "+logvar" : widths
     }
 
     /// Encoder layers as (in, out), input first.

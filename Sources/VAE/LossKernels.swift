@@ -3,7 +3,7 @@ import Tensors
 
 // The VAE-specific element-wise math of the latent layer: reparameterization
 // and KL, one pass over spans each (rows × latent: small). The per-pixel
-// reconstruction losses run in the fused `Matrix.logisticLoss` kernel.
+// reconstruction losses run in fused kernels (`ReconstructionScoring.swift`).
 
 /// z = μ + exp(½ log σ²)·ε, and returns KL(q(z|x) ‖ N(0, I)) summed over the rows:
 /// −½ Σ (1 + log σ² − μ² − σ²).
@@ -51,16 +51,6 @@ func reparameterizeBackward(head: Matrix, noise: Matrix, latentGradient: Matrix,
                     }
                 }
             }
-        }
-    }
-}
-
-extension Reconstruction {
-    /// The fused kernel that scores logits this way.
-    var logisticLoss: LogisticLoss {
-        switch self {
-        case .bce: .crossEntropy
-        case .mse: .squaredError
         }
     }
 }

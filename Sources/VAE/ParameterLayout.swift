@@ -15,6 +15,12 @@ public struct NamedTensor: Equatable, Sendable {
 /// `nn.Sequential` indices with ReLUs between), so a checkpoint loads with
 /// `load_state_dict`. `fc_mu` and `fc_logvar` are stored back to back (weights,
 /// then biases) so the two heads run as one GEMM.
+///
+/// A Gaussian decoder's log-variance vector (`decoder_logvar`, shape
+/// `[inputSize]`, PyTorch's name for an `nn.Parameter` attribute of that
+/// name) comes last, after the decoder's layers: the decoder's parameters
+/// stay one block running to the end of the buffer, and every other
+/// architecture keeps its layout, names and checkpoint bytes.
 public struct ParameterLayout: Sendable {
     public let architecture: Architecture
     public let tensors: [NamedTensor]
@@ -23,6 +29,8 @@ public struct ParameterLayout: Sendable {
     let encoder: [LayerSlot]
     let head: LayerSlot
     let decoder: [LayerSlot]
+    /// Where `decoder_logvar` starts, if the architecture has it.
+    let decoderLogVarianceOffset: Int?
 
     struct LayerSlot: Sendable {
         let input: Int
@@ -59,6 +67,14 @@ public struct ParameterLayout: Sendable {
 
         decoder = architecture.decoderShapes.enumerated().map { index, shape in
             linear("decoder.\(2 * index)", shape.input, shape.output)
+        }
+
+        if architecture.hasDecoderLogVariance {
+            decoderLogVarianceOffset = offset
+            tensors.append(NamedTensor(name: "decoder_logvar", shape: [architecture.inputSize], offset: offset))
+            offset += architecture.inputSize
+        } else {
+            decoderLogVarianceOffset = nil
         }
 
         self.tensors = tensors

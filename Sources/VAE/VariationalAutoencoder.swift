@@ -18,10 +18,13 @@ public final class VariationalAutoencoder {
     private let encoder: [LinearLayer]
     private let head: LinearLayer
     private let decoder: [LinearLayer]
+    /// The Gaussian decoder's log σ², when the architecture has it.
+    private let decoderLogVariance: DecoderLogVariance?
     private let workspace: Workspace
 
-    /// One batch's input (rows × inputSize, pixels in [0, 1]) and
-    /// reparameterization noise (rows × latent).
+    /// One batch's input (rows × inputSize; in [0, 1] for the sigmoid
+    /// outputs, on any scale for the identity ones) and reparameterization
+    /// noise (rows × latent).
     public struct Batch {
         public let input: Matrix
         public let noise: Matrix
@@ -40,7 +43,13 @@ public final class VariationalAutoencoder {
         encoder = layout.encoder.map { LinearLayer($0, parameters: parameters, gradients: gradients) }
         head = LinearLayer(layout.head, parameters: parameters, gradients: gradients)
         decoder = layout.decoder.map { LinearLayer($0, parameters: parameters, gradients: gradients) }
-        workspace = Workspace(architecture: architecture, capacity: batchCapacity)
+        let workspace = Workspace(architecture: architecture, capacity: batchCapacity)
+        decoderLogVariance = layout.decoderLogVarianceOffset.map { offset in
+            DecoderLogVariance(values: parameters.slice(from: offset, count: architecture.inputSize),
+                               gradient: gradients.slice(from: offset, count: architecture.inputSize),
+                               precision: workspace.decoderPrecision)
+        }
+        self.workspace = workspace
     }
 
     /// Convenience for tools and tests: a model that owns its own buffers.
@@ -50,7 +59,9 @@ public final class VariationalAutoencoder {
                   gradients: FloatBuffer(count: count).all, batchCapacity: batchCapacity)
     }
 
-    /// PyTorch's default initialization, layer by layer in `state_dict` order.
+    /// PyTorch's default initialization, layer by layer in `state_dict` order;
+    /// a Gaussian decoder's log σ² starts at 0 (σ = 1) and draws nothing, so
+    /// the layers get the same numbers as in a model without it.
     public func initializeParameters(using generator: inout some RandomNumberGenerator) {
         for layer in encoder { layer.initialize(using: &generator) }
         // fc_mu then fc_logvar, each as its own nn.Linear would be.
@@ -66,6 +77,7 @@ public final class VariationalAutoencoder {
             }
         }
         for layer in decoder { layer.initialize(using: &generator) }
+        decoderLogVariance?.values.fill(0)
     }
 
     /// Views of the first `rows` rows of the input and noise buffers.
@@ -75,12 +87,17 @@ public final class VariationalAutoencoder {
     }
 
     /// Forward only: the summed loss terms of the batch.
+    ///
+    /// `objective.reconstruction` must match the architecture: `gaussian`
+    /// exactly when it has ``Architecture/hasDecoderLogVariance`` (a
+    /// precondition).
     public func loss(_ batch: Batch, objective: Objective) -> LossTerms {
-        forward(batch, objective: objective, keepGradient: false)
+        forward(batch, objective: objective, keepGradient: false, accumulate: false)
     }
 
     /// Forward and backward: the summed loss terms, with dLoss/dParameters
-    /// written to `gradients` (added to it when `accumulate`).
+    /// written to `gradients` (added to it when `accumulate`), the Gaussian
+    /// decoder's log σ² included. Same precondition as ``loss(_:objective:)``.
     ///
     /// `afterLayer` is called as each layer's gradients are complete, last
     /// layer first, with the number of layers still to go: the decoder's are
@@ -88,7 +105,7 @@ public final class VariationalAutoencoder {
     /// sending them while the encoder's backward runs.
     public func lossAndGradients(_ batch: Batch, objective: Objective, accumulate: Bool = false,
                                  afterLayer: ((_ layersLeft: Int) -> Void)? = nil) -> LossTerms {
-        let terms = forward(batch, objective: objective, keepGradient: true)
+        let terms = forward(batch, objective: objective, keepGradient: true, accumulate: accumulate)
         backward(batch, objective: objective, accumulate: accumulate, afterLayer: afterLayer)
         return terms
     }
@@ -97,11 +114,14 @@ public final class VariationalAutoencoder {
     public var encoderLayerCount: Int { encoder.count + 1 }
 
     /// Where the decoder's parameters start in the flat buffer: they run to
-    /// its end, so its gradients are one contiguous block.
+    /// its end (a Gaussian decoder's log σ² last), so its gradients are one
+    /// contiguous block, complete when the encoder's backward begins.
     public var decoderOffset: Int { layout.decoder.first?.weightOffset ?? layout.count }
 
-    /// The decoder's output probabilities for the last forward pass or decode
-    /// (rows × inputSize).
+    /// The decoder's outputs for the last forward pass or decode (rows ×
+    /// inputSize), after the output activation that pass used: the mean of
+    /// p(x|z) (Bernoulli probabilities for `bce`, Gaussian means for
+    /// `gaussian`), or the point `mse`/`mae` compared with x.
     public func outputs(rows: Int) -> Matrix {
         workspace.probabilities.prefix(rows: rows)
     }
@@ -118,8 +138,11 @@ public final class VariationalAutoencoder {
         workspace.head.prefix(rows: rows)
     }
 
-    /// Decodes latent codes (rows × latent) into output probabilities.
-    public func decode(_ codes: [[Float]]) -> Matrix {
+    /// Decodes latent codes (rows × latent) into the decoder's outputs after
+    /// `activation`: pass the model's ``Reconstruction/outputActivation``
+    /// (sigmoid for `bce` and `mse`, identity for `mae` and `gaussian`). The
+    /// default is the sigmoid every model had before the identity outputs.
+    public func decode(_ codes: [[Float]], activation: OutputActivation = .sigmoid) -> Matrix {
         let rows = codes.count
         precondition(rows > 0 && rows <= batchCapacity, "decoding \(rows) codes exceeds capacity \(batchCapacity)")
         let latent = workspace.latent.prefix(rows: rows)
@@ -128,20 +151,33 @@ public final class VariationalAutoencoder {
             for (column, value) in code.enumerated() { latent[row, column] = value }
         }
         let logits = runDecoder(rows: rows)
-        _ = logits.logisticLoss(.crossEntropy, targets: logits, probabilities: workspace.probabilities.prefix(rows: rows),
-                                gradient: nil)
-        return workspace.probabilities.prefix(rows: rows)
+        let outputs = workspace.probabilities.prefix(rows: rows)
+        switch activation {
+        case .sigmoid:
+            _ = logits.logisticLoss(.crossEntropy, targets: logits, probabilities: outputs, gradient: nil)
+        case .identity:
+            outputs.flattened.copy(from: logits.flattened)
+        }
+        return outputs
     }
 
     /// Log importance weights of one image under K codes drawn from q(z|x):
     /// log w_k = log p(x|z_k) + log p(z_k) − log q(z_k|x), z_k = μ(x) + σ(x)·ε_k,
-    /// with log p(x|z) the Bernoulli log-likelihood (−BCE). Their log-mean-exp
+    /// with log p(x|z) the model's own `likelihood` in nats: −BCE for the
+    /// Bernoulli decoder, −½ Σ [log 2π + log σ² + (x − μ)²/σ²] for the
+    /// Gaussian (which needs ``Architecture/hasDecoderLogVariance``: a
+    /// precondition). Models trained with `mse` or `mae` have no likelihood:
+    /// ``Reconstruction/likelihood`` is nil for them, and a caller refuses
+    /// them there, before it has a `Likelihood` to pass. The default is the
+    /// Bernoulli, the only likelihood before the Gaussian. Their log-mean-exp
     /// is the IWAE bound (Burda et al., 2016); a single one is a one-sample
     /// ELBO with the KL term estimated by sampling.
     ///
     /// `batch.input` holds the image in every row and `batch.noise` the K
     /// draws ε_k; the encoder runs once, the decoder on all K codes.
-    public func logImportanceWeights(_ batch: Batch) -> [Double] {
+    public func logImportanceWeights(_ batch: Batch, likelihood: Likelihood = .bernoulli) -> [Double] {
+        let reconstruction = likelihood.reconstruction
+        checkMatchesArchitecture(reconstruction)
         let rows = batch.input.rows
         let latentSize = architecture.latent
         var activation = batch.input.prefix(rows: 1)
@@ -167,12 +203,14 @@ public final class VariationalAutoencoder {
         }
         let logits = runDecoder(rows: rows)
         let losses = workspace.rowLosses.slice(from: 0, count: rows)
-        _ = logits.logisticLoss(.crossEntropy, targets: batch.input, probabilities: workspace.probabilities.prefix(rows: rows),
-                                gradient: nil, rowLosses: losses)
+        _ = reconstruction.score(decoderOutput: logits, targets: batch.input, logVariance: decoderLogVariance,
+                                 means: workspace.probabilities.prefix(rows: rows), gradient: nil, accumulate: false,
+                                 rowLosses: losses)
         return (0..<rows).map { -Double(losses[$0]) + priorRatio[$0] }
     }
 
-    private func forward(_ batch: Batch, objective: Objective, keepGradient: Bool) -> LossTerms {
+    private func forward(_ batch: Batch, objective: Objective, keepGradient: Bool, accumulate: Bool) -> LossTerms {
+        checkMatchesArchitecture(objective.reconstruction)
         let rows = batch.input.rows
         var activation = batch.input
         for (index, layer) in encoder.enumerated() {
@@ -184,11 +222,21 @@ public final class VariationalAutoencoder {
         self.head.forward(activation, into: head, relu: false)
         let kl = reparameterize(head: head, noise: batch.noise, into: workspace.latent.prefix(rows: rows))
         let logits = runDecoder(rows: rows)
-        let reconstruction = logits.logisticLoss(
-            objective.reconstruction.logisticLoss, targets: batch.input,
-            probabilities: workspace.probabilities.prefix(rows: rows),
-            gradient: keepGradient ? workspace.decoderGradients[decoder.count - 1].prefix(rows: rows) : nil)
+        // The last layer's gradient goes straight into place for the backward;
+        // a Gaussian's log σ² gradient is complete here, before any layer's.
+        let reconstruction = objective.reconstruction.score(
+            decoderOutput: logits, targets: batch.input, logVariance: decoderLogVariance,
+            means: workspace.probabilities.prefix(rows: rows),
+            gradient: keepGradient ? workspace.decoderGradients[decoder.count - 1].prefix(rows: rows) : nil,
+            accumulate: accumulate, rowLosses: nil)
         return LossTerms(loss: reconstruction + Double(objective.beta) * kl, reconstruction: reconstruction, kl: kl)
+    }
+
+    /// A Gaussian reconstruction needs the log-variance vector and the others
+    /// would leave its gradient unwritten: the objective must fit the model.
+    private func checkMatchesArchitecture(_ reconstruction: Reconstruction) {
+        precondition(reconstruction.learnsDecoderVariance == architecture.hasDecoderLogVariance,
+                     "reconstruction \(reconstruction.rawValue) does not fit a \(architecture) model")
     }
 
     /// Runs the decoder from `workspace.latent`; returns the logits.

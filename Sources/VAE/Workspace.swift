@@ -20,6 +20,8 @@ struct Workspace {
     let probabilities: Matrix
     /// One loss per row, for importance weights.
     let rowLosses: Vector
+    /// e^−log σ² of a Gaussian decoder, one per feature (unused otherwise).
+    let decoderPrecision: Vector
 
     init(architecture: Architecture, capacity: Int) {
         let latentSize = architecture.latent
@@ -47,5 +49,6 @@ struct Workspace {
         decoderGradients = decoderWidths.map(next)
         probabilities = next(architecture.inputSize)
         rowLosses = next(1).flattened
+        decoderPrecision = FloatBuffer(count: architecture.hasDecoderLogVariance ? architecture.inputSize : 0).all
     }
 }

@@ -29,6 +29,7 @@ struct Eval: ParsableCommand {
                     "checkpoint": report.checkpoint, "architecture": report.architecture.description, "step": report.step,
                     "test_images": report.images, "world_size": report.worldSize, "neg_elbo": report.terms.loss,
                     "recon": report.terms.reconstruction, "kl": report.terms.kl, "iw_samples": report.importanceSamples,
+                    "meaning": report.meaning.rawValue, "rows": report.rows,
                 ]
                 if let bound = report.importanceBound { fields["iwae_nll"] = bound }
                 if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
@@ -37,13 +38,13 @@ struct Eval: ParsableCommand {
                 return
             }
             print("""
-                \(report.checkpoint): \(report.architecture) VAE at step \(report.step), \(report.images) test images, \(report.worldSize) rank(s)
-                  negative ELBO          \(String(format: "%9.3f", report.terms.loss)) nats per image
+                \(report.checkpoint): \(report.architecture) VAE at step \(report.step), \(report.rows), \(report.worldSize) rank(s)
+                  negative ELBO          \(String(format: "%9.3f", report.terms.loss)) nats per sample  (\(report.meaning.explanation))
                     reconstruction       \(String(format: "%9.3f", report.terms.reconstruction))
                     KL                   \(String(format: "%9.3f", report.terms.kl))
                 """)
             if let bound = report.importanceBound {
-                print("  IWAE bound, K=\(pad(String(report.importanceSamples), 8)) \(String(format: "%9.3f", bound))  (-log p(x) is at most this)")
+                print("  IWAE bound, K=\(pad(String(report.importanceSamples), 8)) \(String(format: "%9.3f", bound))  (\(report.meaning.explanation))")
             }
         }
     }

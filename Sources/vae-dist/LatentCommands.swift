@@ -86,7 +86,8 @@ struct Decode: ParsableCommand {
                 throw .configuration("--latents \(latents): row \(row) holds NaN or Inf")
             }
             let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: loaded.input.shape,
-                                         normalization: loaded.input.normalization)
+                                         normalization: loaded.input.normalization,
+                                         reconstruction: loaded.objective.reconstruction)
             var decoded = [[Float]]()
             for start in stride(from: 0, to: codes.count, by: 4096) {
                 decoded += pictures.decode(codes.rows(start..<min(start + 4096, codes.count)))

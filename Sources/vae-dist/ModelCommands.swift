@@ -80,7 +80,8 @@ struct Sample: ParsableCommand {
         runAlone("sample") { () throws(TrainingError) in
             let loaded = try loadCheckpoint(input.checkpoint)
             let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, shape: loaded.input.shape,
-                                         normalization: loaded.input.normalization)
+                                         normalization: loaded.input.normalization,
+                                         reconstruction: loaded.objective.reconstruction)
             let output = PictureOutput(out)
             let rows = pictures.sampleRows(count: count)
             try output.write(rows, format: loaded.input, pictures: pictures) { pictures.samples(count: count, columns: columns) }
@@ -108,7 +109,8 @@ struct Reconstruct: ParsableCommand {
             let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
             let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: set.shape,
-                                         normalization: loaded.input.normalization)
+                                         normalization: loaded.input.normalization,
+                                         reconstruction: loaded.objective.reconstruction)
             let output = PictureOutput(out)
             let reconstructed = pictures.reconstructionRows(of: set, count: count).reconstructions
             try output.write(reconstructed, format: loaded.input, pictures: pictures) {
@@ -139,7 +141,8 @@ struct Manifold: ParsableCommand {
             let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
             let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: set.shape,
-                                         normalization: loaded.input.normalization)
+                                         normalization: loaded.input.normalization,
+                                         reconstruction: loaded.objective.reconstruction)
             try PictureOutput(out).write(pictures.manifoldRows(steps: steps, around: set), format: loaded.input,
                                          pictures: pictures) { pictures.manifold(steps: steps, around: set) }
         }

@@ -52,7 +52,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Latent dimensions.")
     var latent: Int = 20
 
-    @Option(help: "Reconstruction loss: bce (Bernoulli decoder) or mse.")
+    @Option(help: "bce (Bernoulli decoder, data in [0, 1]), gaussian (learned per-feature variance: a likelihood for real-valued data), mse or mae (squared / absolute error: losses, not likelihoods; mse on a sigmoid output in [0, 1]).")
     var recon: Reconstruction = .bce
 
     @Option(parsing: .unconditional, help: "Weight of the KL term (1 gives the ELBO).")
