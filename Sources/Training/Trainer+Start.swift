@@ -81,7 +81,7 @@ extension Trainer {
     /// Why `checkpoint` cannot continue this run, or nil if it can.
     func incompatibility(of checkpoint: Checkpoint, path: String) -> CheckpointError? {
         if checkpoint.architecture != architecture {
-            return .incompatible(path: path, reason: "it holds a \(checkpoint.architecture) model, this run is \(architecture) (check --hidden, --latent and the image size of --data)")
+            return .incompatible(path: path, reason: "it holds a \(checkpoint.architecture) model of \(checkpoint.input.shape), this run is \(architecture) on \(inputFormat.shape) (check --hidden, --latent, --recon and --data)")
         }
         if checkpoint.input.shape != inputFormat.shape {
             return .incompatible(path: path, reason: "it was trained on samples of \(checkpoint.input.shape), --data \(data.path) holds \(inputFormat.shape)")

@@ -39,18 +39,23 @@ struct TrainingData {
             let samples = opened.test?.samples ?? opened.samples
             test = SampleRows(samples, labels: opened.test?.labels ?? opened.labels)
         } else if let fraction = options.holdout {
-            if input.test != nil {
-                throw .configuration("--holdout: \(options.data) has its own test split (t10k- files); --holdout is for inputs without one (or pass --test-data)")
+            // Every rank reaches the same verdict; agreeing makes rank 0 alone report it.
+            (train, test) = try communicator.agree { () throws(TrainingError) -> (SampleRows, SampleRows?) in
+                if input.test != nil {
+                    throw .configuration("--holdout: \(options.data) has its own test split (t10k- files); --holdout is for inputs without one (or pass --test-data)")
+                }
+                return try split(input, fraction: fraction, seed: options.holdoutSeed, worldSize: communicator.size)
             }
-            (train, test) = try split(input, fraction: fraction, seed: options.holdoutSeed, worldSize: communicator.size)
         } else if let own = input.test {
             test = SampleRows(own.samples, labels: own.labels)
         }
-        if let test, test.shape.features != train.shape.features {
-            throw .configuration("--test-data \(test.matrix.source): samples have \(test.shape.features) features (\(test.shape)), the training data \(train.shape.features) (\(train.shape))")
-        }
-        guard train.count <= Int(UInt32.max) else {
-            throw .configuration("--data \(options.data): \(train.count) rows; vae-dist trains on at most \(UInt32.max)")
+        try communicator.agree { [train, test] () throws(TrainingError) in
+            if let test, test.shape.features != train.shape.features {
+                throw .configuration("--test-data \(test.matrix.source): samples have \(test.shape), the training data \(train.shape)")
+            }
+            guard train.count <= Int(UInt32.max) else {
+                throw .configuration("--data \(options.data): \(train.count) rows; vae-dist trains on at most \(UInt32.max)")
+            }
         }
         try checkSameData(train: train, test: test, path: options.data, communicator: communicator)
         let normalization = try checkValues(train: train, test: test, options: options, communicator: communicator)
@@ -103,12 +108,21 @@ struct TrainingData {
             || options.normalize != .none
         guard needsPass else { return .identity }
         let trainStatistics = try train.distributedStatistics(communicator: communicator)
+        let testStatistics = try test?.distributedStatistics(communicator: communicator)
+        // The statistics are the same on every rank, so is the verdict: rank 0 reports it.
+        return try communicator.agree { () throws(TrainingError) -> Normalization in
+            try verdict(train: train, trainStatistics: trainStatistics, test: test, testStatistics: testStatistics,
+                        options: options)
+        }
+    }
+
+    private static func verdict(train: SampleRows, trainStatistics: SampleStatistics, test: SampleRows?,
+                                testStatistics: SampleStatistics?, options: Options) throws(TrainingError) -> Normalization {
         if let row = trainStatistics.firstNonFiniteRow {
             throw .configuration("\(train.matrix.source): row \(row) holds NaN or Inf (vae-dist trains on finite values only)")
         }
         var range = (trainStatistics.minimum, trainStatistics.maximum)
-        if let test {
-            let testStatistics = try test.distributedStatistics(communicator: communicator)
+        if let test, let testStatistics {
             if let row = testStatistics.firstNonFiniteRow {
                 throw .configuration("\(test.matrix.source): row \(row) holds NaN or Inf (vae-dist scores finite values only)")
             }

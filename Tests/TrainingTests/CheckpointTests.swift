@@ -49,7 +49,7 @@ func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
         #expect(contents.entries.values.allSatisfy { $0.dtype == "F32" })
         let headerLength = file.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         #expect((8 + headerLength) % 8 == 0, "tensor data starts 8-byte aligned")
-        #expect(contents.metadata["format_version"] == "2")
+        #expect(contents.metadata["format_version"] == String(Checkpoint.formatVersion))
         #expect(contents.metadata["content_crc32"]?.count == 8 && contents.metadata["data_crc32"] == nil)
     }
 
@@ -81,14 +81,14 @@ func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
 
     @Test func rejectsAFutureFormatVersionByName() throws {
         var future = sampleCheckpoint().encoded()
-        let field = Array("\"format_version\":\"2\"".utf8)
-        let at = try #require((8..<future.count).first { Array(future[$0..<($0 + field.count)]) == field })
+        let field = Array("\"format_version\":\"\(Checkpoint.formatVersion)\"".utf8)
+        let at = try #require((8..<(future.count - field.count)).first { Array(future[$0..<($0 + field.count)]) == field })
         future[at + field.count - 2] = UInt8(ascii: "9")
         #expect(throws: CheckpointError.self) { try Checkpoint.decode(future, path: "c") }
         do {
             _ = try Checkpoint.decode(future, path: "c")
         } catch {
-            #expect(error.description == "c: checkpoint format version 9 is not supported (this vae-dist reads versions 1 to 2)")
+            #expect(error.description == "c: checkpoint format version 9 is not supported (this vae-dist reads versions 1 to \(Checkpoint.formatVersion))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Dataset
 import Foundation
 import Gzip
 import Testing
@@ -23,12 +24,27 @@ import Testing
         #expect(loaded.secondMoment.array == (0..<56).map { Float($0) / 65536 })
     }
 
-    @Test func aVersion1CheckpointIsRewrittenAsVersion2WithTheSameState() throws {
+    @Test func aVersion1CheckpointIsRewrittenInTheCurrentVersionWithTheSameState() throws {
         let loaded = try Checkpoint.decode(try version1Fixture(), path: "v1")
-        let rewritten = try Checkpoint.decode(loaded.encoded(), path: "v2")
-        #expect(rewritten.fileFormatVersion == 2)
+        let rewritten = try Checkpoint.decode(loaded.encoded(), path: "v3")
+        #expect(rewritten.fileFormatVersion == Checkpoint.formatVersion)
         #expect(rewritten.progress == loaded.progress && rewritten.parameters.array == loaded.parameters.array)
         #expect(rewritten.encoded() == loaded.encoded())
+    }
+
+    /// Version 2 (before the input format was recorded) stays readable: an
+    /// MNIST-like input is assumed, and re-encoding gives the current version.
+    @Test func theVersion2FixtureLoadsWithItsValuesAndAnAssumedInputFormat() throws {
+        let loaded = try Checkpoint.decode(try version2Fixture(), path: "v2")
+        #expect(loaded.fileFormatVersion == 2 && loaded.checksumMatches)
+        #expect(loaded.architecture.description == "4-3-2" && loaded.progress.step == 6 && loaded.seed == 1)
+        #expect(loaded.input == InputFormat(shape: SampleShape(height: 2, width: 2, channels: 1)))
+        #expect(loaded.lastMetrics["test_loss"] == 3.3485618755221367)
+        let rewritten = try Checkpoint.decode(loaded.encoded(), path: "v3")
+        #expect(rewritten.fileFormatVersion == Checkpoint.formatVersion && rewritten.parameters.array == loaded.parameters.array)
+        var damaged = try version2Fixture()
+        damaged[damaged.count - 1] ^= 1
+        #expect(throws: CheckpointError.self) { try Checkpoint.decode(damaged, path: "v2") }
     }
 
     /// The limitation version 2 removes: version 1's CRC sees only tensors.

@@ -9,6 +9,13 @@ func version1Fixture() throws -> [UInt8] {
     return Array(try Data(contentsOf: url))
 }
 
+/// A real version-2 checkpoint (4-3-2, step 6, seed 1), written by
+/// `vae-dist train` of the last build whose format was version 2.
+func version2Fixture() throws -> [UInt8] {
+    let url = try #require(Bundle.module.url(forResource: "checkpoint-v2", withExtension: "safetensors", subdirectory: "Fixtures"))
+    return Array(try Data(contentsOf: url))
+}
+
 /// A safetensors file cut into its parts, for tests that edit the header as
 /// text; `bytes` puts it back together with a header length that fits.
 struct SafetensorsParts {
