@@ -60,6 +60,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Images to generate.") var count: Int = 64
     @Option(help: "Images per row of the grid.") var columns: Int = 8
     @Option(help: "Output PNG.") var out: String = "samples.png"
+    @OptionGroup var overwrite: OverwriteOption
     @Option(help: "Seed for z (default: the checkpoint's, which training's samples.png uses).") var seed: UInt64?
 
     func validate() throws {
@@ -69,6 +70,7 @@ struct Sample: ParsableCommand {
 
     func run() {
         runAlone("sample") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             guard let sides = imageSides(loaded) else {
                 throw .configuration("\(input.checkpoint): the model's \(loaded.architecture.inputSize) outputs are not a square image")
@@ -86,6 +88,7 @@ struct Reconstruct: ParsableCommand {
     @OptionGroup var data: DataOption
     @Option(help: "Test images to reconstruct (the first ones).") var count: Int = 32
     @Option(help: "Output PNG.") var out: String = "recon.png"
+    @OptionGroup var overwrite: OverwriteOption
 
     func validate() throws {
         guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
@@ -93,6 +96,7 @@ struct Reconstruct: ParsableCommand {
 
     func run() {
         runAlone("reconstruct") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint, data.data], force: overwrite.force)
             let (pictures, test) = try picturesAndTestSet(checkpoint: input.checkpoint, data: data.data)
             try write(pictures.reconstructions(of: test, count: count), to: out)
         }
@@ -108,6 +112,7 @@ struct Manifold: ParsableCommand {
     @OptionGroup var data: DataOption
     @Option(help: "Quantiles per axis.") var steps: Int = 20
     @Option(help: "Output PNG.") var out: String = "manifold.png"
+    @OptionGroup var overwrite: OverwriteOption
 
     func validate() throws {
         guard steps >= 2, steps <= 100 else { throw ValidationError("--steps must be between 2 and 100 (got \(steps))") }
@@ -115,6 +120,7 @@ struct Manifold: ParsableCommand {
 
     func run() {
         runAlone("manifold") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint, data.data], force: overwrite.force)
             let (pictures, test) = try picturesAndTestSet(checkpoint: input.checkpoint, data: data.data)
             try write(pictures.manifold(steps: steps, around: test), to: out)
         }
@@ -127,9 +133,11 @@ struct Export: ParsableCommand {
 
     @OptionGroup var input: CheckpointArgument
     @Option(help: "Output safetensors file.") var out: String = "model.safetensors"
+    @OptionGroup var overwrite: OverwriteOption
 
     func run() {
         runAlone("export") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             do throws(FileError) {
                 try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,
