@@ -154,10 +154,11 @@ extension Trainer {
         let step = checkpoint.progress.step
         // The listed files the pointer's branch wrote after this point are left behind with it.
         let newer = branch.pointer.checkpoints.filter { $0.step > step }.map(\.fileName)
-        _ = try abandon(&branch, newer, after: step)
+        let abandoned = try abandon(&branch, newer, after: step)
+        // The listed files older than this one are of unknown relation to it: kept, no longer the branch's.
         branch.forget(newerThan: -1)
         branch.adopt(try record(of: path, step: step))
-        branch.recordResumption(from: OutputContents.fileName(of: path), step: step, abandoned: nil)
+        branch.recordResumption(from: OutputContents.fileName(of: path), step: step, abandoned: abandoned)
         self.branch = branch
         return Resumed(checkpoint: checkpoint, path: path, ownsMetrics: true)
     }
