@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "Tensors", "SystemIO", "PNG", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport"],
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
+                                                         .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]

@@ -1,9 +1,13 @@
 import SystemIO
 
-/// The checkpoints of one run: `OUT/checkpoint-<step>.safetensors`, newest
-/// by step, the oldest pruned beyond `keep`.
+/// The checkpoint files of an output directory: `OUT/checkpoint-<step>.safetensors`.
+///
+/// Which of them belong to the run, and so may be pruned beyond `keep`, is
+/// not decided by their names (anything can be named so) but by the run's
+/// ``RunPointer``; see ``LiveBranch``.
 public struct CheckpointDirectory: Sendable {
     public let path: String
+    /// Checkpoints of the live branch kept by pruning, newest first.
     public let keep: Int
 
     public init(path: String, keep: Int) {
@@ -17,34 +21,41 @@ public struct CheckpointDirectory: Sendable {
         return "checkpoint-" + String(repeating: "0", count: max(0, 9 - digits.count)) + digits + ".safetensors"
     }
 
-    /// Writes atomically, then deletes all but the newest `keep` checkpoints.
-    /// Returns the path written.
+    /// The step in a name of the form `checkpoint-<digits>.safetensors`
+    /// (no directory part), or nil for any other name.
+    static func step(ofFileName name: String) -> Int? {
+        guard name.hasPrefix("checkpoint-"), name.hasSuffix(".safetensors"), !name.contains("/") else { return nil }
+        let digits = name.dropFirst("checkpoint-".count).dropLast(".safetensors".count)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        return Int(digits)
+    }
+
+    /// Writes `checkpoint` atomically and returns what was written. Nothing
+    /// is pruned here: that takes knowing which files are the run's.
     @discardableResult
-    public func save(_ checkpoint: Checkpoint) throws(FileError) -> String {
-        let target = "\(path)/\(fileName(step: checkpoint.progress.step))"
-        try Files.writeAtomically(checkpoint.encoded(), to: target)
-        for old in try checkpointPaths().dropFirst(keep) {
-            try Files.remove(old)
-        }
-        return target
+    public func save(_ checkpoint: Checkpoint) throws(FileError) -> CheckpointRecord {
+        let name = fileName(step: checkpoint.progress.step)
+        let bytes = checkpoint.encoded()
+        try Files.writeAtomically(bytes, to: "\(path)/\(name)")
+        return CheckpointRecord(fileName: name, step: checkpoint.progress.step, bytes: bytes)
     }
 
     /// Checkpoint files present, newest (highest step) first.
     public func checkpointPaths() throws(FileError) -> [String] {
         guard Files.isDirectory(path) else { return [] }
         let steps = try Files.list(path).compactMap { name -> (Int, String)? in
-            guard name.hasPrefix("checkpoint-"), name.hasSuffix(".safetensors") else { return nil }
-            let digits = name.dropFirst("checkpoint-".count).dropLast(".safetensors".count)
-            guard let step = Int(digits) else { return nil }
-            return (step, "\(path)/\(name)")
+            Self.step(ofFileName: name).map { ($0, "\(path)/\(name)") }
         }
         return steps.sorted { $0.0 > $1.0 }.map(\.1)
     }
 
     /// Removes temporary files left by a writer that died mid-write (the
-    /// checkpoints themselves are never partial: they appear by rename).
+    /// checkpoints and `latest.json` are never partial: they appear by
+    /// rename). Only the run holding the directory's lock calls this, so no
+    /// live writer's file is taken.
     public func removeStaleTemporaryFiles() throws(FileError) {
-        for name in try Files.list(path) where name.hasPrefix("checkpoint-") && name.contains(".safetensors.tmp.") {
+        for name in try Files.list(path) where (name.hasPrefix("checkpoint-") && name.contains(".safetensors.tmp."))
+            || name.hasPrefix(RunPointer.fileName + ".tmp.") {
             try Files.remove("\(path)/\(name)")
         }
     }

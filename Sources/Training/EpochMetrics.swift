@@ -56,6 +56,7 @@ public struct EpochMetrics: Sendable {
 
 /// `OUT/metrics.jsonl`, appended by rank 0 once per epoch.
 struct MetricsLog {
+    static let fileName = "metrics.jsonl"
     let path: String
 
     func append(_ metrics: EpochMetrics) throws(FileError) {

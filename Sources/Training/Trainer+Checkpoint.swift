@@ -8,7 +8,8 @@ extension Trainer {
     /// optimizer is sharded), the run's settings that a resume must match,
     /// the progress (step, epoch sums, skipped steps) and the last epoch's
     /// metrics. Every rank takes part in the gather; rank 0 writes the file
-    /// atomically, prunes to `--keep`, and returns its path (others: nil).
+    /// atomically, records it in `latest.json`, prunes the branch to `--keep`
+    /// (``LiveBranch``) and returns its path (others: nil).
     @discardableResult
     func saveCheckpoint() throws(TrainingError) -> String? {
         let moments: (first: Vector, second: Vector)?
@@ -25,8 +26,10 @@ extension Trainer {
             seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: sync.optimizer.adam.step,
             lastMetrics: lastMetrics, parameters: sync.parameters,
             firstMoment: moments.first, secondMoment: moments.second, input: inputFormat)
+        guard var branch else { preconditionFailure("rank 0 checkpoints before it prepared the output directory") }
+        defer { self.branch = branch }
         do {
-            let path = try checkpoints.save(checkpoint)
+            let path = try branch.save(checkpoint, logger: logger)
             logger.debug("wrote \(path)")
             newestCheckpoint = path
             return path

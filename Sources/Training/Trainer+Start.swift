@@ -7,7 +7,9 @@ import VAE
 extension Trainer {
     /// Where rank 0's initial state comes from.
     enum StartingPoint {
-        case checkpoint(Checkpoint, path: String)
+        /// `continuesMetrics`: `metrics.jsonl` is the resumed branch's own,
+        /// so its lines after the checkpoint's step are dropped.
+        case checkpoint(Checkpoint, path: String, continuesMetrics: Bool)
         /// `--init`: already loaded into the parameters.
         case weights
         case random
@@ -18,7 +20,9 @@ extension Trainer {
     /// Other ranks learn it from the broadcast that follows.
     func findStartingPoint() throws(TrainingError) -> StartingPoint {
         guard communicator.isRoot else { return .random }
-        if let (checkpoint, path) = try prepareOutputAndFindCheckpoint() { return .checkpoint(checkpoint, path: path) }
+        if let resumed = try prepareOutputAndFindCheckpoint() {
+            return .checkpoint(resumed.checkpoint, path: resumed.path, continuesMetrics: resumed.ownsMetrics)
+        }
         guard let path = configuration.initialWeights else { return .random }
         do throws(CheckpointError) {
             try ModelFile.load(path, into: sync.parameters, architecture: architecture)
@@ -27,55 +31,6 @@ extension Trainer {
         }
         logger.info("starting from the weights in \(path)")
         return .weights
-    }
-
-    /// Rank 0: creates and probes the output directory, then finds the
-    /// checkpoint to resume from, if any.
-    private func prepareOutputAndFindCheckpoint() throws(TrainingError) -> (Checkpoint, String)? {
-        let output = configuration.outputDirectory
-        do {
-            try Files.createDirectory(output)
-            try Files.probeWritable(output)
-            try checkpoints.removeStaleTemporaryFiles()
-        } catch {
-            throw .configuration("--out \(output): cannot write there: \(error.reason)")
-        }
-        let existing: [String]
-        do {
-            existing = try checkpoints.checkpointPaths()
-        } catch {
-            throw .file(error)
-        }
-        switch configuration.resume {
-        case .none:
-            // Two runs in one directory would prune each other's checkpoints.
-            if let newest = existing.first {
-                throw .configuration("--out \(output) already holds checkpoints (newest: \(newest)); pass --resume auto to continue that run, or choose another --out")
-            }
-            return nil
-        case let .path(file):
-            let checkpoint: Checkpoint
-            do {
-                checkpoint = try CheckpointDirectory.load(file)
-            } catch {
-                throw .checkpoint(error)
-            }
-            if let problem = incompatibility(of: checkpoint, path: file) { throw .checkpoint(problem) }
-            logger.info("resuming from \(file) (step \(checkpoint.progress.step))")
-            return (checkpoint, file)
-        case .auto:
-            let (found, skipped) = checkpoints.newestValid(isUsable: incompatibility)
-            for problem in skipped { logger.warning("skipping checkpoint: \(problem.description)") }
-            guard let (checkpoint, file) = found else {
-                if let newest = existing.first {
-                    throw .configuration("--resume auto: none of the \(existing.count) checkpoint(s) in \(output) can continue this run (newest: \(newest)); fix the flags or choose another --out")
-                }
-                logger.info("--resume auto: no checkpoint in \(output) yet, starting from scratch")
-                return nil
-            }
-            logger.info("resuming from \(file) (step \(checkpoint.progress.step))")
-            return (checkpoint, file)
-        }
     }
 
     /// Why `checkpoint` cannot continue this run, or nil if it can.
@@ -114,9 +69,11 @@ extension Trainer {
     /// replica starts bit-identical.
     func synchronizeInitialState(from start: StartingPoint) throws(TrainingError) {
         var checkpoint: Checkpoint?
-        if case let .checkpoint(restored, path) = start {
+        var continuesMetrics = false
+        if case let .checkpoint(restored, path, ownMetrics) = start {
             checkpoint = restored
             newestCheckpoint = path
+            continuesMetrics = ownMetrics
         }
         let optimizer = sync.optimizer
         if communicator.isRoot {
@@ -150,7 +107,7 @@ extension Trainer {
         } catch {
             throw .mpi(error)
         }
-        if communicator.isRoot && checkpoint != nil {
+        if communicator.isRoot && continuesMetrics {
             do {
                 try metricsLog.truncate(afterStep: progress.step)
             } catch {

@@ -34,6 +34,10 @@ public final class Trainer {
     var consecutiveBadSteps = 0
     /// Rank 0: the newest checkpoint this run wrote or resumed from.
     var newestCheckpoint: String?
+    /// Rank 0: the lock on the output directory, held until the trainer goes.
+    var outputLock: OutputLock?
+    /// Rank 0: the checkpoints of this run in the output directory.
+    var branch: LiveBranch?
     /// Rank 0's live progress (nil: none).
     public var progressReporter: ProgressReporter?
     /// Test-only faults; see ``FaultInjection``.
@@ -78,7 +82,7 @@ public final class Trainer {
             logger.notice("--overlap: one rank has no gradients to send, so there is nothing to overlap")
         }
         checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
-        metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/metrics.jsonl")
+        metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/\(MetricsLog.fileName)")
         progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch / configuration.accumulate)
 
         let start = try communicator.agree { () throws(TrainingError) -> StartingPoint in

@@ -20,6 +20,7 @@ struct Encode: ParsableCommand {
     @Flag(name: .customLong("with-logvar"), help: "Also write log sigma^2 of each latent dimension.") var withLogVariance = false
     @Option(name: .customLong("labels-out"), help: "Also write the rows' labels (MNIST layout) as a uint8 .npy, in the same order.")
     var labelsOut: String?
+    @OptionGroup var overwrite: OverwriteOption
 
     func validate() throws {
         guard out.hasSuffix(".npy") else { throw ValidationError("--out must name a .npy file (got \(out))") }
@@ -29,6 +30,11 @@ struct Encode: ParsableCommand {
 
     func run() {
         withMPI(verbose: false) { world, _ throws(TrainingError) -> (Checkpoint, ModelData, Communicator) in
+            try world.agree { () throws(TrainingError) in
+                for output in [out] + (labelsOut.map { [$0] } ?? []) {
+                    try OutputGuard.check(output, inputs: [input.checkpoint, data.data], force: overwrite.force)
+                }
+            }
             let checkpoint = try world.agree { () throws(TrainingError) -> Checkpoint in try loadCheckpoint(input.checkpoint) }
             let set = try ModelData.open(data.data, for: checkpoint, checkpointPath: input.checkpoint, split: split,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed, communicator: world)
@@ -63,6 +69,7 @@ struct Decode: ParsableCommand {
     @OptionGroup var input: CheckpointArgument
     @Option(help: "A .npy of codes: float32 or float64, shape (N, L).") var latents: String
     @Option(help: "Output .npy (float32, shaped like the training data's rows).") var out: String = "decoded.npy"
+    @OptionGroup var overwrite: OverwriteOption
 
     func validate() throws {
         guard out.hasSuffix(".npy") else { throw ValidationError("--out must name a .npy file (got \(out))") }
@@ -70,6 +77,7 @@ struct Decode: ParsableCommand {
 
     func run() {
         runAlone("decode") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint, latents], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             let codes: SampleMatrix
             do throws(DatasetError) {

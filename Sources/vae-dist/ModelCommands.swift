@@ -69,6 +69,7 @@ struct Sample: ParsableCommand {
     @Option(help: "Samples to generate.") var count: Int = 64
     @Option(help: "Images per row of the grid.") var columns: Int = 8
     @Option(help: "Output: a PNG grid, or NAME.npy for the values.") var out: String = "samples.png"
+    @OptionGroup var overwrite: OverwriteOption
     @Option(help: "Seed for z (default: the checkpoint's, which training's samples.png uses).") var seed: UInt64?
 
     func validate() throws {
@@ -78,6 +79,7 @@ struct Sample: ParsableCommand {
 
     func run() {
         runAlone("sample") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, shape: loaded.input.shape,
                                          normalization: loaded.input.normalization,
@@ -98,6 +100,7 @@ struct Reconstruct: ParsableCommand {
     @OptionGroup var rows: RowsOption
     @Option(help: "Rows to reconstruct (the first ones of the test split, or of the file).") var count: Int = 32
     @Option(help: "Output: a PNG grid, or NAME.npy for the reconstructions.") var out: String = "recon.png"
+    @OptionGroup var overwrite: OverwriteOption
 
     func validate() throws {
         guard count > 0, count <= 65536 else { throw ValidationError("--count must be between 1 and 65536 (got \(count))") }
@@ -105,6 +108,7 @@ struct Reconstruct: ParsableCommand {
 
     func run() {
         runAlone("reconstruct") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint, data.data], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
@@ -130,6 +134,7 @@ struct Manifold: ParsableCommand {
     @OptionGroup var rows: RowsOption
     @Option(help: "Quantiles per axis.") var steps: Int = 20
     @Option(help: "Output: a PNG grid, or NAME.npy for the values.") var out: String = "manifold.png"
+    @OptionGroup var overwrite: OverwriteOption
 
     func validate() throws {
         guard steps >= 2, steps <= 100 else { throw ValidationError("--steps must be between 2 and 100 (got \(steps))") }
@@ -137,6 +142,7 @@ struct Manifold: ParsableCommand {
 
     func run() {
         runAlone("manifold") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint, data.data], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
@@ -155,9 +161,11 @@ struct Export: ParsableCommand {
 
     @OptionGroup var input: CheckpointArgument
     @Option(help: "Output safetensors file.") var out: String = "model.safetensors"
+    @OptionGroup var overwrite: OverwriteOption
 
     func run() {
         runAlone("export") { () throws(TrainingError) in
+            try OutputGuard.check(out, inputs: [input.checkpoint], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
             do throws(FileError) {
                 try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,

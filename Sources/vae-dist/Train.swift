@@ -82,7 +82,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Checkpoints to keep (newest first).")
     var keep: Int = 3
 
-    @Option(help: "Resume from a checkpoint file, or 'auto' for the newest valid one in --out.")
+    @Option(help: "Resume from a checkpoint file (an older one of --out starts a new branch), or 'auto' for the newest one OUT/latest.json names.")
     var resume: String?
 
     @Option(name: .customLong("init"), help: "Start from these weights (safetensors with PyTorch names: vae-dist export, a checkpoint, or PyTorch's save_file) unless a checkpoint is resumed.")

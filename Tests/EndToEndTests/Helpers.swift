@@ -30,6 +30,10 @@ struct SmallRun {
         return try CheckpointDirectory.load(out.path + "/" + store.fileName(step: step))
     }
 
+    func checkpointName(step: Int) -> String {
+        CheckpointDirectory(path: out.path, keep: 1).fileName(step: step)
+    }
+
     func checkpointBytes(step: Int) throws -> Data {
         try Data(contentsOf: out.appendingPathComponent(CheckpointDirectory(path: out.path, keep: 1).fileName(step: step)))
     }
