@@ -70,7 +70,11 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         return StepReport(slots: slots)
     }
 
-    func applyUpdate() throws(MPIError) {
-        try optimizer.update(parameters, gradients: gradients, clock: clock)
+    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
+        // Every rank holds the whole sum: the norm needs no communication.
+        let norm = gradients.sumOfSquares.squareRoot()
+        if let factor = clippingFactor(norm: norm, limit: clipNorm) { gradients.scale(by: factor) }
+        try optimizer.update(parameters, gradients: gradients, learningRate: learningRate, clock: clock)
+        return norm
     }
 }

@@ -44,6 +44,7 @@ extension Checkpoint {
             checkpoint = try fromMetadata(metadata, dataBytes: contents.data.count)
             if version >= 3 {
                 (checkpoint.input, normalizationMode) = try inputFormat(in: metadata, inputSize: checkpoint.architecture.inputSize)
+                try readControls(metadata, into: &checkpoint)
             }
         } catch {
             throw .malformed(path: path, reason: error.description)
@@ -105,6 +106,31 @@ extension Checkpoint {
             throw .init(description: "metadata field input_dtype is \(HeaderJSON.quoted(elementText)), not one vae-dist knows")
         }
         return (InputFormat(shape: shape, element: element, binarize: binarize), mode)
+    }
+
+    /// Version 3's training controls: the schedule, clipping, early stopping
+    /// and its state.
+    private static func readControls(_ metadata: MetadataFields, into checkpoint: inout Checkpoint) throws(MetadataFields.Invalid) {
+        func optional<T>(_ key: String, _ read: (String) throws(MetadataFields.Invalid) -> T) throws(MetadataFields.Invalid) -> T? {
+            try metadata.string(key) == "none" ? nil : read(key)
+        }
+        let shapeText = try metadata.string("lr_schedule")
+        guard let shape = TrainingSchedule.Shape(rawValue: shapeText) else {
+            throw .init(description: "metadata field lr_schedule is \(HeaderJSON.quoted(shapeText)), not one vae-dist knows")
+        }
+        let step = checkpoint.progress.step
+        checkpoint.schedule = TrainingSchedule(
+            shape: shape, learningRate: checkpoint.learningRate,
+            warmupSteps: try metadata.integer("warmup_steps", in: 0...counterLimit),
+            minimumRate: try metadata.float("lr_min"), stepEvery: try metadata.integer("lr_step_every", in: 1...counterLimit),
+            gamma: try metadata.float("lr_gamma"), horizon: try metadata.integer("lr_horizon", in: 0...counterLimit),
+            beta: checkpoint.objective.beta, klWarmupSteps: try metadata.integer("kl_warmup", in: 0...counterLimit))
+        checkpoint.clipGradNorm = try optional("clip_grad_norm") { key throws(MetadataFields.Invalid) -> Float in try metadata.float(key) }
+        checkpoint.patience = try optional("patience") { key throws(MetadataFields.Invalid) -> Int in try metadata.integer(key, in: 1...sizeLimit) }
+        checkpoint.progress.epochGradientNormSum = try metadata.float("epoch_grad_norm_sum")
+        checkpoint.progress.bestTestLoss = try optional("best_test_loss") { key throws(MetadataFields.Invalid) -> Double in try metadata.float(key) }
+        checkpoint.progress.epochsWithoutImprovement = try metadata.integer("epochs_without_improvement", in: 0...step)
+        checkpoint.progress.stoppedEarly = try metadata.integer("stopped_early", in: 0...1) == 1
     }
 
     /// Everything but the tensors, range-checked; the tensor vectors are

@@ -26,6 +26,10 @@ public struct Checkpoint: Sendable {
     public var input: InputFormat
     public var objective: Objective
     public var learningRate: Float
+    /// The learning-rate schedule and KL warm-up (version 3; older files: constant).
+    public var schedule: TrainingSchedule
+    public var clipGradNorm: Float?
+    public var patience: Int?
     public var globalBatchSize: Int
     /// Micro-batches summed per optimizer step (`--accumulate`).
     public var accumulate: Int
@@ -51,8 +55,12 @@ public struct Checkpoint: Sendable {
     public init(architecture: Architecture, objective: Objective, learningRate: Float, globalBatchSize: Int,
                 accumulate: Int = 1, deterministicShards: Int = 0, seed: UInt64, worldSize: Int, progress: TrainingProgress, adamStep: Int,
                 lastMetrics: [String: Double], parameters: Vector, firstMoment: Vector, secondMoment: Vector,
-                input: InputFormat? = nil) {
+                input: InputFormat? = nil, schedule: TrainingSchedule? = nil, clipGradNorm: Float? = nil,
+                patience: Int? = nil) {
         self.architecture = architecture
+        self.schedule = schedule ?? TrainingSchedule(learningRate: learningRate, horizon: 0, beta: objective.beta)
+        self.clipGradNorm = clipGradNorm
+        self.patience = patience
         self.input = input ?? .assumed(inputSize: architecture.inputSize)
         self.objective = objective
         self.learningRate = learningRate
@@ -99,10 +107,30 @@ public struct Checkpoint: Sendable {
             "epoch_kl_sum": String(progress.epochSums.kl),
             "epoch_samples": String(progress.epochSamples),
         ]) { _, new in new }
+        metadata.merge(controlFields) { _, new in new }
         for (key, value) in lastMetrics { metadata[Self.metricPrefix + key] = String(value) }
         metadata[CheckpointChecksum.field(version: Self.formatVersion)] = CheckpointChecksum.value(
             version: Self.formatVersion, metadata: metadata, data: tensors.map { $0.bytes[...] })
         return SafeTensors.encode(tensors, metadata: metadata)
+    }
+
+    /// Version 3's training controls and their state.
+    private var controlFields: [String: String] {
+        var fields = [String: String]()
+        fields["epoch_grad_norm_sum"] = String(progress.epochGradientNormSum)
+        fields["best_test_loss"] = progress.bestTestLoss.map { String($0) } ?? "none"
+        fields["epochs_without_improvement"] = String(progress.epochsWithoutImprovement)
+        fields["stopped_early"] = progress.stoppedEarly ? "1" : "0"
+        fields["lr_schedule"] = schedule.shape.rawValue
+        fields["warmup_steps"] = String(schedule.warmupSteps)
+        fields["lr_min"] = String(schedule.minimumRate)
+        fields["lr_step_every"] = String(schedule.stepEvery)
+        fields["lr_gamma"] = String(schedule.gamma)
+        fields["lr_horizon"] = String(schedule.horizon)
+        fields["kl_warmup"] = String(schedule.klWarmupSteps)
+        fields["clip_grad_norm"] = clipGradNorm.map { String($0) } ?? "none"
+        fields["patience"] = patience.map(String.init) ?? "none"
+        return fields
     }
 
     /// Metadata keys of ``lastMetrics`` start with this.

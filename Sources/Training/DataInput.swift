@@ -81,7 +81,9 @@ struct DataInput {
             do {
                 status = try Files.status(path)
             } catch {
-                throw .configuration("\(flag) \(path): \(error.reason)")
+                // --data names a directory or a file: say both when neither exists.
+                let reason = error.reason == "No such file or directory" ? "no such directory or file" : error.reason
+                throw .configuration("\(flag) \(path): \(reason)")
             }
             switch status.kind {
             case .directory:

@@ -81,7 +81,7 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         return StepReport(terms: terms, nonFinite: slots[nonFiniteSlot] > 0, stopRequested: slots[stopSlot] > 0)
     }
 
-    func applyUpdate() throws(MPIError) {
+    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
         Vector.sumAsFixedPoint(producer.replicas.map(\.gradients), scale: scale, into: fixedPoint)
         if optimizer.isSharded {
             try clock.measure { () throws(MPIError) in
@@ -94,6 +94,21 @@ final class DeterministicSynchronizer: GradientSynchronizer {
             }
             summedPart.loadFixedPoint(from: fixedPoint, offset: 0, scale: scale)
         }
-        try optimizer.update(parameters, gradients: summedPart, clock: clock)
+        // Bitwise independent of the rank count: without a sharded optimizer
+        // every rank holds the whole, identical sum and adds its squares in one
+        // fixed order; sharded, the parts' sums travel in the rank order of a
+        // fixed-size allgather and are added in that order (the parts
+        // themselves depend on N, so only the unsharded norm is exact; with
+        // --clip-grad-norm the optimizer is therefore not sharded).
+        let norm: Double
+        if optimizer.isSharded {
+            let parts = try clock.measure { () throws(MPIError) -> [Double] in try communicator.allgather([summedPart.sumOfSquares]) }
+            norm = parts.reduce(0, +).squareRoot()
+        } else {
+            norm = summedPart.sumOfSquares.squareRoot()
+        }
+        if let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
+        try optimizer.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
+        return norm
     }
 }

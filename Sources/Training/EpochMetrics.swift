@@ -22,6 +22,13 @@ public struct EpochMetrics: Sendable {
     public var gemmSeconds: Double
     public var allreduceSeconds: Double
     public var skippedSteps: Int
+    /// The mean pre-clipping global gradient norm of the epoch's applied steps.
+    public var gradientNorm: Double = 0
+    /// The learning rate and β of the epoch's last step (schedules move them).
+    public var learningRate: Double = 0
+    public var beta: Double = 0
+    /// When the line was written.
+    public var time = Date()
     /// The largest peak resident set size of any rank, in MiB.
     public var peakResidentMegabytes: Double
 
@@ -32,12 +39,24 @@ public struct EpochMetrics: Sendable {
             ("gradient_sync", "\"\(gradientSync)\""),
             ("train_loss", json(train.loss)), ("train_recon", json(train.reconstruction)), ("train_kl", json(train.kl)),
             ("test_loss", json(test?.loss)), ("test_recon", json(test?.reconstruction)), ("test_kl", json(test?.kl)),
+            ("train_neg_elbo", json(train.reconstruction + train.kl)),
+            ("test_neg_elbo", json(test.map { $0.reconstruction + $0.kl })),
+            ("lr", json(learningRate)), ("beta", json(beta)), ("grad_norm", json(gradientNorm)),
+            ("time", "\"\(Self.timestamp(time))\""),
             ("samples_per_sec", json(samplesPerSecond)), ("epoch_seconds", json(epochSeconds)),
             ("train_seconds", json(trainSeconds)), ("gemm_seconds", json(gemmSeconds)),
             ("allreduce_seconds", json(allreduceSeconds)), ("skipped_steps", String(skippedSteps)),
             ("peak_rss_mb", json(peakResidentMegabytes)),
         ]
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    /// ISO 8601 in UTC with milliseconds, as log lines and `metrics.jsonl` write times.
+    public static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
     }
 
     /// The metrics a checkpoint keeps for `inspect` (deterministic ones only).

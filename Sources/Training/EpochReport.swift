@@ -26,9 +26,15 @@ extension Trainer {
             epochSeconds: 0, trainSeconds: timing.trainSeconds, gemmSeconds: timing.gemmSeconds,
             allreduceSeconds: timing.collectiveSeconds,
             skippedSteps: progress.skippedSteps, peakResidentMegabytes: peakResident / 1_048_576)
+        let appliedSteps = max(steps - (metrics.skippedSteps - skippedAtEpochStart), 1)
+        metrics.gradientNorm = progress.epochGradientNormSum / Double(appliedSteps)
+        metrics.learningRate = lastStep.learningRate
+        metrics.beta = Double(lastStep.beta)
         progress.epochSums = LossTerms()
         progress.epochSamples = 0
+        progress.epochGradientNormSum = 0
         lastMetrics = metrics.checkpointSummary
+        let improved = try trackImprovement(test)
         if communicator.isRoot && configuration.imagesEvery > 0 && epoch % configuration.imagesEvery == 0 {
             try writeImages()
         }
@@ -44,7 +50,31 @@ extension Trainer {
                 logger.debug("overlap: the decoder's allreduce ran during the encoder's backward in \(overlapped) step(s) so far")
             }
         }
+        if improved { try saveBest() }
         return metrics
+    }
+
+    /// `--patience`: whether the held-out unweighted loss (reconstruction +
+    /// KL, the negative ELBO for bce and gaussian) improved on the best so
+    /// far; after `--patience` epochs without improvement the run is marked
+    /// stopped. A β warm-up changes only the weighted loss, so it cannot fake
+    /// an improvement. Every rank computes the same (reduced) figures.
+    private func trackImprovement(_ test: LossTerms?) throws(TrainingError) -> Bool {
+        guard let patience = configuration.patience, let test else { return false }
+        let unweighted = test.reconstruction + test.kl
+        if progress.bestTestLoss.map({ unweighted < $0 }) ?? true {
+            progress.bestTestLoss = unweighted
+            progress.epochsWithoutImprovement = 0
+            return true
+        }
+        progress.epochsWithoutImprovement += 1
+        if progress.epochsWithoutImprovement >= patience {
+            progress.stoppedEarly = true
+            if communicator.isRoot {
+                logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not improved on \(format(progress.bestTestLoss ?? 0, 3)) for \(patience) epoch(s) (--patience); best.safetensors holds the best model")
+            }
+        }
+        return false
     }
 
     /// Rank 0's live progress after each step.

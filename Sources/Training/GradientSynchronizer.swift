@@ -59,9 +59,20 @@ protocol GradientSynchronizer: AnyObject {
     /// whose gradients travel with the report sum them here too.
     func agree(_ report: StepReport) throws(MPIError) -> StepReport
 
-    /// Completes the gradient sum where ``agree(_:)`` did not, and applies
-    /// the optimizer; call only after an agreement with no non-finite value.
-    func applyUpdate() throws(MPIError)
+    /// Completes the gradient sum where ``agree(_:)`` did not, clips it to
+    /// `clipNorm` by its global L2 norm (as `torch.nn.utils.clip_grad_norm_`:
+    /// scaled by max / (norm + 1e-6) when that is below 1), and applies the
+    /// optimizer at `learningRate`. Returns the norm before clipping, the
+    /// same on every rank. Call only after an agreement with no non-finite
+    /// value.
+    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double
+}
+
+/// The factor `clip_grad_norm_` scales gradients of global norm `norm` by.
+func clippingFactor(norm: Double, limit: Float?) -> Float? {
+    guard let limit else { return nil }
+    let factor = Double(limit) / (norm + 1e-6)
+    return factor < 1 ? Float(factor) : nil
 }
 
 extension StepReport {

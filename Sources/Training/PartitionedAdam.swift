@@ -35,9 +35,10 @@ final class PartitionedAdam {
     }
 
     /// Updates this rank's part of `parameters` from `gradients` (the summed
-    /// gradients of that part), then, when sharded, gives every rank every
+    /// gradients of that part) at `learningRate` (the schedule's), then, when sharded, gives every rank every
     /// part; the allgather is timed on `clock`.
-    func update(_ parameters: Vector, gradients: Vector, clock: CollectiveClock) throws(MPIError) {
+    func update(_ parameters: Vector, gradients: Vector, learningRate: Double, clock: CollectiveClock) throws(MPIError) {
+        adam.configuration.learningRate = learningRate
         adam.update(parameters.slice(from: range.lowerBound, count: range.count), gradients: gradients)
         guard isSharded else { return }
         try clock.measure { () throws(MPIError) in try communicator.allgather(inPlace: parameters, counts: counts) }

@@ -44,10 +44,16 @@ final class ShardedSynchronizer: GradientSynchronizer {
         return StepReport(slots: slots)
     }
 
-    func applyUpdate() throws(MPIError) {
+    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
         try clock.measure { () throws(MPIError) in
             try communicator.reduceScatter(gradients, into: summedPart, counts: optimizer.counts)
         }
-        try optimizer.update(parameters, gradients: summedPart, clock: clock)
+        // Each rank holds one part of the sum: one scalar allreduce gives the global norm.
+        let norm = try clock.measure { () throws(MPIError) -> Double in
+            try communicator.allreduce(summedPart.sumOfSquares, .sum).squareRoot()
+        }
+        if let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
+        try optimizer.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
+        return norm
     }
 }

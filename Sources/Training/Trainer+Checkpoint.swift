@@ -1,4 +1,5 @@
 import MPI
+import SystemIO
 import Tensors
 import VAE
 
@@ -19,13 +20,7 @@ extension Trainer {
             throw .mpi(error)
         }
         guard let moments else { return nil }
-        let checkpoint = Checkpoint(
-            architecture: architecture, objective: configuration.objective,
-            learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
-            accumulate: configuration.accumulate, deterministicShards: configuration.deterministicShards,
-            seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: sync.optimizer.adam.step,
-            lastMetrics: lastMetrics, parameters: sync.parameters,
-            firstMoment: moments.first, secondMoment: moments.second, input: inputFormat)
+        let checkpoint = current(moments: moments)
         guard var branch else { preconditionFailure("rank 0 checkpoints before it prepared the output directory") }
         defer { self.branch = branch }
         do {
@@ -36,6 +31,39 @@ extension Trainer {
         } catch {
             throw .file(error)
         }
+    }
+
+    /// `OUT/best.safetensors`: the checkpoint of the lowest held-out loss so
+    /// far (`--patience`), written atomically by rank 0, never pruned.
+    func saveBest() throws(TrainingError) {
+        let moments: (first: Vector, second: Vector)?
+        do {
+            moments = try sync.optimizer.gatherMoments()
+        } catch {
+            throw .mpi(error)
+        }
+        guard let moments else { return }
+        let checkpoint = current(moments: moments)
+        do {
+            try Files.writeAtomically(checkpoint.encoded(), to: "\(configuration.outputDirectory)/best.safetensors")
+        } catch {
+            throw .file(error)
+        }
+    }
+
+    /// Everything a checkpoint holds, as of now: the model, Adam's whole
+    /// moments, the settings a resume must match (architecture, data format,
+    /// batch, seed, schedule, clipping, patience), the progress and the last
+    /// epoch's metrics.
+    private func current(moments: (first: Vector, second: Vector)) -> Checkpoint {
+        Checkpoint(
+            architecture: architecture, objective: configuration.objective,
+            learningRate: configuration.learningRate, globalBatchSize: configuration.globalBatchSize,
+            accumulate: configuration.accumulate, deterministicShards: configuration.deterministicShards,
+            seed: configuration.seed, worldSize: communicator.size, progress: progress, adamStep: sync.optimizer.adam.step,
+            lastMetrics: lastMetrics, parameters: sync.parameters,
+            firstMoment: moments.first, secondMoment: moments.second, input: inputFormat, schedule: schedule,
+            clipGradNorm: configuration.clipGradNorm, patience: configuration.patience)
     }
 
     /// The data conventions this run trains under, as checkpoints record them.

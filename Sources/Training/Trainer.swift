@@ -30,8 +30,14 @@ public final class Trainer {
     let metricsLog: MetricsLog
     var progress: TrainingProgress
     var lastMetrics: [String: Double] = [:]
+    /// Skipped steps before the current epoch (for the epoch's mean gradient norm).
+    var skippedAtEpochStart = 0
     /// Consecutive skipped steps (reset by an applied one).
     var consecutiveBadSteps = 0
+    /// The learning rate and β of every step (horizon: the run's total steps).
+    let schedule: TrainingSchedule
+    /// The last step taken, for progress reports.
+    var lastStep = StepRecord(step: 0, terms: LossTerms(), learningRate: 0, beta: 0, gradientNorm: nil)
     /// Rank 0: the newest checkpoint this run wrote or resumed from.
     var newestCheckpoint: String?
     /// Rank 0: the lock on the output directory, held until the trainer goes.
@@ -69,6 +75,11 @@ public final class Trainer {
         }
         self.data = data
         self.sampler = sampler
+        if configuration.patience != nil && data.test == nil {
+            try communicator.agree { () throws(TrainingError) in
+                throw .configuration("--patience watches the held-out loss: it needs a test set (--test-data, --holdout F, or an input with its own test split)")
+            }
+        }
 
         let architecture = Architecture(inputSize: data.shape.features, hidden: configuration.hidden,
                                         latent: configuration.latent,
@@ -84,6 +95,13 @@ public final class Trainer {
         checkpoints = CheckpointDirectory(path: configuration.outputDirectory, keep: configuration.keep)
         metricsLog = MetricsLog(path: "\(configuration.outputDirectory)/\(MetricsLog.fileName)")
         progress = TrainingProgress(stepsPerEpoch: sampler.stepsPerEpoch / configuration.accumulate)
+        var schedule = configuration.schedule
+        // The schedule's horizon is --epochs' last step; --max-steps stops a
+        // run early without bending its schedule (so a run stopped there and
+        // resumed follows the uninterrupted run's curve exactly).
+        let (epochSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: progress.stepsPerEpoch)
+        schedule.horizon = overflow ? .max : epochSteps
+        self.schedule = schedule
 
         let start = try communicator.agree { () throws(TrainingError) -> StartingPoint in
             try self.findStartingPoint()
@@ -92,6 +110,12 @@ public final class Trainer {
     }
 
     var architecture: Architecture { evaluationModel.architecture }
+
+    /// The run's last step: `--epochs` of steps, or `--max-steps` if sooner.
+    static func totalSteps(configuration: TrainingConfiguration, stepsPerEpoch: Int) -> Int {
+        let (epochSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
+        return min(overflow ? .max : epochSteps, configuration.maxSteps ?? .max)
+    }
 
     /// Optimizer steps per epoch (each of `accumulate` sampler steps).
     var stepsPerEpoch: Int { progress.stepsPerEpoch }
@@ -103,6 +127,9 @@ public final class Trainer {
                                  sampler: DistributedSampler, communicator: Communicator) -> GradientSynchronizer {
         let sharded = configuration.gradientSync == .sharded && communicator.size > 1
         if configuration.deterministicShards > 0 {
+            // Clipping needs a norm that is the same bits at every rank count:
+            // only the whole, unsharded sum gives one (see DeterministicSynchronizer).
+            let sharded = sharded && configuration.clipGradNorm == nil
             return DeterministicSynchronizer(
                 shards: configuration.deterministicShards, architecture: architecture, sampleCount: sampler.sampleCount,
                 globalBatchSize: sampler.globalBatchSize, accumulate: configuration.accumulate, seed: configuration.seed,

@@ -30,6 +30,13 @@ public struct TrainingConfiguration: Sendable {
     public var latent: Int
     public var objective: Objective
     public var learningRate: Float
+    /// `--lr-schedule` and its parameters, and `--kl-warmup` (the horizon is
+    /// filled in by the trainer, which knows the run's total steps).
+    public var schedule: TrainingSchedule
+    /// `--clip-grad-norm`: the global L2 norm gradients are clipped to.
+    public var clipGradNorm: Float?
+    /// `--patience`: epochs without a better held-out loss before stopping.
+    public var patience: Int?
     public var epochs: Int
     public var globalBatchSize: Int
     /// Micro-batches of `globalBatchSize` whose gradients are summed before
@@ -58,7 +65,7 @@ public struct TrainingConfiguration: Sendable {
 
     public init(dataDirectory: String, testData: String?, holdout: Double?, holdoutSeed: UInt64,
                 normalize: Normalization.Mode, binarize: Bool, outputDirectory: String, hidden: [Int], latent: Int, objective: Objective,
-                learningRate: Float, epochs: Int, globalBatchSize: Int, accumulate: Int, seed: UInt64, maxSteps: Int?,
+                learningRate: Float, schedule: TrainingSchedule, clipGradNorm: Float?, patience: Int?, epochs: Int, globalBatchSize: Int, accumulate: Int, seed: UInt64, maxSteps: Int?,
                 checkpointEvery: Int, keep: Int, resume: Resume, initialWeights: String?, blasThreads: Int,
                 imagesEvery: Int, logEvery: Int, maxBadSteps: Int, gradientSync: GradientSync, overlap: Bool,
                 deterministicShards: Int) {
@@ -73,6 +80,9 @@ public struct TrainingConfiguration: Sendable {
         self.latent = latent
         self.objective = objective
         self.learningRate = learningRate
+        self.schedule = schedule
+        self.clipGradNorm = clipGradNorm
+        self.patience = patience
         self.epochs = epochs
         self.globalBatchSize = globalBatchSize
         self.accumulate = accumulate

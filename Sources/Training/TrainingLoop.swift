@@ -8,8 +8,11 @@ extension Trainer {
     /// Returns the metrics of the last completed epoch, if one completed.
     @discardableResult
     public func run() throws(TrainingError) -> EpochMetrics? {
-        let (epochSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
-        let totalSteps = min(overflow ? .max : epochSteps, configuration.maxSteps ?? .max)
+        let totalSteps = Self.totalSteps(configuration: configuration, stepsPerEpoch: stepsPerEpoch)
+        if progress.stoppedEarly {
+            logger.notice("this run stopped early at step \(progress.step) (--patience \(configuration.patience.map(String.init) ?? "-"): no better held-out loss for \(progress.epochsWithoutImprovement) epochs); nothing to train")
+            return nil
+        }
         if progress.step >= totalSteps {
             logger.info("nothing to train: already at step \(progress.step) of \(totalSteps)")
             return nil
@@ -22,6 +25,7 @@ extension Trainer {
             let noise = CounterGaussian(seed: configuration.seed, stream: UInt64(epoch))
             let source = trainingSource(epoch: epoch)
             let clock = EpochClock(sync: sync)
+            skippedAtEpochStart = progress.skippedSteps
             var stepsThisRun = 0
             var stopRequested = false
             repeat {
@@ -53,7 +57,7 @@ extension Trainer {
                 }
                 throw .stopped(step: progress.step, checkpoint: checkpoint)
             }
-            if progress.stepInEpoch != 0 { break }
+            if progress.stepInEpoch != 0 || progress.stoppedEarly { break }
         }
         return lastEpoch
     }

@@ -14,6 +14,14 @@ public struct TrainingProgress: Equatable, Sendable {
     public var epochSamples: Int
     /// Steps skipped because some rank saw a non-finite loss or gradient.
     public var skippedSteps: Int
+    /// Sum of the pre-clipping gradient norms of the epoch's applied steps.
+    public var epochGradientNormSum: Double = 0
+    /// `--patience`: the lowest held-out unweighted loss so far (nil: none
+    /// measured yet), epochs since it last improved, and whether the run
+    /// stopped early (a resume then stays stopped).
+    public var bestTestLoss: Double?
+    public var epochsWithoutImprovement = 0
+    public var stoppedEarly = false
 
     public init(step: Int = 0, stepsPerEpoch: Int, epochSums: LossTerms = LossTerms(), epochSamples: Int = 0,
                 skippedSteps: Int = 0) {

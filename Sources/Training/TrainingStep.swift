@@ -2,6 +2,17 @@ import Randomness
 import SystemIO
 import VAE
 
+/// What one step did, for progress lines and TensorBoard: the same on every rank.
+struct StepRecord {
+    var step: Int
+    /// Summed over the step's samples (all ranks).
+    var terms: LossTerms
+    var learningRate: Double
+    var beta: Float
+    /// Before clipping; nil for a skipped step.
+    var gradientNorm: Double?
+}
+
 extension Trainer {
     /// One data-parallel step, the same on every rank: this rank's share of
     /// the batch forward and backward, then one agreement on the loss terms
@@ -13,7 +24,9 @@ extension Trainer {
             batch.load(order[positions].lazy.map { Int($0) }, from: source, noise: noise, noisePositions: positions)
             if poisoned { batch.input[0, 0] = .nan }
         }
-        var report = sync.computeGradients(stepInEpoch: progress.stepInEpoch, objective: configuration.objective, load: load)
+        let index = progress.step
+        let objective = Objective(reconstruction: configuration.objective.reconstruction, beta: schedule.beta(atStep: index))
+        var report = sync.computeGradients(stepInEpoch: progress.stepInEpoch, objective: objective, load: load)
         injectSignalsAndCrashes()
         report.stopRequested = StopSignals.pending != nil
 
@@ -24,17 +37,22 @@ extension Trainer {
             throw .mpi(error)
         }
         progress.step += 1
+        lastStep = StepRecord(step: progress.step, terms: agreed.terms, learningRate: schedule.learningRate(atStep: index),
+                              beta: objective.beta, gradientNorm: nil)
         if agreed.nonFinite {
             try recordSkippedStep()
         } else {
+            let norm: Double
             do {
-                try sync.applyUpdate()
+                norm = try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm)
             } catch {
                 throw .mpi(error)
             }
+            lastStep.gradientNorm = norm
             consecutiveBadSteps = 0
             progress.epochSums = progress.epochSums + agreed.terms
             progress.epochSamples += samplesPerStep
+            progress.epochGradientNormSum += norm
         }
         return agreed.stopRequested
     }

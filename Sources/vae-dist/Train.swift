@@ -9,6 +9,7 @@ import VAE
 
 extension Reconstruction: ExpressibleByArgument {}
 extension Normalization.Mode: ExpressibleByArgument {}
+extension TrainingSchedule.Shape: ExpressibleByArgument {}
 extension GradientSync: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
@@ -60,6 +61,34 @@ struct Train: ParsableCommand {
 
     @Option(parsing: .unconditional, help: "Adam learning rate.")
     var lr: Float = 1e-3
+
+    @Option(name: .customLong("lr-schedule"),
+            help: "constant, cosine (annealed to --lr-min at the run's last step) or step (times --lr-gamma every --lr-step-every steps).")
+    var lrSchedule: TrainingSchedule.Shape = .constant
+
+    @Option(name: .customLong("warmup-steps"), parsing: .unconditional, help: "Linear learning-rate warm-up over the first N steps.")
+    var warmupSteps: Int = 0
+
+    @Option(name: .customLong("lr-min"), parsing: .unconditional, help: "The cosine schedule's final learning rate.")
+    var lrMin: Float = 0
+
+    @Option(name: .customLong("lr-step-every"), parsing: .unconditional, help: "The step schedule's steps between decays.")
+    var lrStepEvery: Int = 1000
+
+    @Option(name: .customLong("lr-gamma"), parsing: .unconditional, help: "The step schedule's factor per decay.")
+    var lrGamma: Float = 0.5
+
+    @Option(name: .customLong("kl-warmup"), parsing: .unconditional,
+            help: "KL warm-up: beta rises linearly from 0 at step 0 to --beta at step N (against posterior collapse).")
+    var klWarmup: Int = 0
+
+    @Option(name: .customLong("clip-grad-norm"), parsing: .unconditional,
+            help: "Clip the summed gradient to this global L2 norm (as torch.nn.utils.clip_grad_norm_).")
+    var clipGradNorm: Float?
+
+    @Option(parsing: .unconditional,
+            help: "Stop when the held-out loss (reconstruction + KL) has not improved for K epochs; keeps OUT/best.safetensors. Needs a test set.")
+    var patience: Int?
 
     @Option(parsing: .unconditional, help: "Epochs to train (in total, counting those of a resumed checkpoint).")
     var epochs: Int = 10
@@ -121,6 +150,13 @@ struct Train: ParsableCommand {
             if !condition { throw ValidationError(message) }
         }
         try require(latent > 0, "--latent must be positive (got \(latent))")
+        try require(warmupSteps >= 0, "--warmup-steps must be >= 0 (got \(warmupSteps))")
+        try require(lrMin >= 0 && lrMin.isFinite && lrMin <= lr, "--lr-min must lie between 0 and --lr \(lr) (got \(lrMin))")
+        try require(lrStepEvery >= 1, "--lr-step-every must be at least 1 (got \(lrStepEvery))")
+        try require(lrGamma > 0 && lrGamma <= 1, "--lr-gamma must lie in (0, 1] (got \(lrGamma))")
+        try require(klWarmup >= 0, "--kl-warmup must be >= 0 (got \(klWarmup))")
+        if let clipGradNorm { try require(clipGradNorm > 0 && clipGradNorm.isFinite, "--clip-grad-norm must be a finite number > 0 (got \(clipGradNorm))") }
+        if let patience { try require(patience >= 1, "--patience must be at least 1 (got \(patience))") }
         if let holdout {
             try require(holdout > 0 && holdout < 1, "--holdout must lie strictly between 0 and 1 (got \(holdout))")
             try require(testData == nil, "--holdout and --test-data exclude each other (one test set per run)")
@@ -163,7 +199,10 @@ struct Train: ParsableCommand {
         return TrainingConfiguration(
             dataDirectory: data.data, testData: testData, holdout: holdout, holdoutSeed: holdoutSeed,
             normalize: normalize, binarize: binarize, outputDirectory: out, hidden: hidden.widths, latent: latent,
-            objective: Objective(reconstruction: recon, beta: beta), learningRate: lr, epochs: epochs,
+            objective: Objective(reconstruction: recon, beta: beta), learningRate: lr,
+            schedule: TrainingSchedule(shape: lrSchedule, learningRate: lr, warmupSteps: warmupSteps, minimumRate: lrMin,
+                                       stepEvery: lrStepEvery, gamma: lrGamma, horizon: 0, beta: beta, klWarmupSteps: klWarmup),
+            clipGradNorm: clipGradNorm, patience: patience, epochs: epochs,
             globalBatchSize: batchSize, accumulate: accumulate, seed: seed, maxSteps: maxSteps,
             checkpointEvery: checkpointEvery, keep: keep,
             resume: resume,

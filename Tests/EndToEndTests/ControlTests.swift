@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Training
+
+extension ProcessTests {
+    /// Schedules, KL warm-up, clipping and early stopping, distributed and
+    /// across a resume.
+    @Suite struct ControlTests {
+        /// Adam's first moment after one step is 0.1·g, so the clipped run's
+        /// is the unclipped one's scaled by limit / (‖g‖ + 1e-6), with ‖g‖
+        /// the unclipped global norm: clipping worked out by hand.
+        @Test func clippingScalesTheSummedGradientByTheGlobalNorm() throws {
+            let data = try SyntheticDataset()
+            let plain = try SmallRun(data: data), clipped = try SmallRun(data: data)
+            expectSuccess(plain.train(ranks: 2, ["--max-steps", "1"]))
+            expectSuccess(clipped.train(ranks: 2, ["--max-steps", "1", "--clip-grad-norm", "0.5"]))
+            let m = try plain.checkpoint(step: 1).firstMoment.array.map(Double.init)
+            let clippedM = try clipped.checkpoint(step: 1).firstMoment.array.map(Double.init)
+            let norm = m.map { $0 * $0 }.reduce(0, +).squareRoot() / 0.1
+            #expect(norm > 0.5, "the test needs a gradient above the limit (norm \(norm))")
+            let factor = 0.5 / (norm + 1e-6)
+            for (a, b) in zip(m, clippedM) {
+                #expect(abs(a * factor - b) <= 1e-5 * abs(a * factor) + 1e-9, "clipped moment \(b), expected \(a * factor)")
+            }
+        }
+
+        /// The same value on every rank and in every mode: sharded needs one
+        /// scalar allreduce, allreduce none; np = 2 matches np = 1; and the
+        /// deterministic mode stays bitwise across rank counts.
+        @Test func clippingAgreesAcrossSyncModesRankCountsAndDeterministicMode() throws {
+            let data = try SyntheticDataset()
+            let arguments = ["--max-steps", "12", "--epochs", "3", "--clip-grad-norm", "2", "--lr-schedule", "cosine",
+                             "--kl-warmup", "6", "--warmup-steps", "3"]
+            let single = try SmallRun(data: data)
+            expectSuccess(single.train(ranks: 0, arguments))
+            let reference = try single.checkpoint(step: 12).parameters.array
+            for sync in ["sharded", "allreduce"] {
+                let run = try SmallRun(data: data)
+                expectSuccess(run.train(ranks: 2, arguments + ["--gradient-sync", sync]))
+                let difference = relativeDifference(reference, try run.checkpoint(step: 12).parameters.array)
+                #expect(difference <= 1e-4, "\(sync): differs from np=1 by \(difference)")
+            }
+            var bits = [[UInt32]]()
+            for ranks in [1, 2, 4] {
+                let run = try SmallRun(data: data)
+                expectSuccess(run.train(ranks: ranks, arguments + ["--deterministic", "4"]))
+                bits.append(try run.checkpoint(step: 12).parameters.array.map(\.bitPattern))
+            }
+            #expect(bits[0] == bits[1] && bits[0] == bits[2], "deterministic with clipping differs across rank counts")
+        }
+
+        /// Every control across a resume: a run stopped at step 10 and resumed
+        /// writes the uninterrupted run's bytes (schedule, warm-ups, clipping,
+        /// early-stopping state and best.safetensors included).
+        @Test func everyControlResumesByteIdentically() throws {
+            let data = try SyntheticDataset()
+            let arguments = ["--epochs", "3", "--clip-grad-norm", "3", "--lr-schedule", "cosine", "--warmup-steps", "4",
+                             "--kl-warmup", "10", "--patience", "5", "--lr-min", "1e-4"]
+            let straight = try SmallRun(data: data), resumed = try SmallRun(data: data)
+            expectSuccess(straight.train(ranks: 2, arguments))
+            expectSuccess(resumed.train(ranks: 2, arguments + ["--max-steps", "10"]))
+            expectSuccess(resumed.train(ranks: 2, arguments + ["--resume", "auto"]))
+            #expect(try straight.checkpointBytes(step: 24) == resumed.checkpointBytes(step: 24))
+            let best = { (run: SmallRun) in try Data(contentsOf: run.out.appendingPathComponent("best.safetensors")) }
+            #expect(try best(straight) == best(resumed))
+            let lines = try straight.metricsLines()
+            #expect(lines.first?["beta"] as? Double == Double(Float(0.7)), "β of epoch 1's last step: step index 7 of a 10-step warm-up")
+            #expect(lines.allSatisfy { ($0["grad_norm"] as? Double ?? 0) > 0 && $0["lr"] is Double && $0["time"] is String })
+            let checkpoint = try straight.checkpoint(step: 24)
+            #expect(checkpoint.schedule.shape == .cosine && checkpoint.schedule.horizon == 24 && checkpoint.clipGradNorm == 3)
+        }
+
+        /// A learning rate far below Float's resolution leaves the model as
+        /// it is, so the held-out loss never improves after epoch 1: with
+        /// --patience 2 the run stops after epoch 3, and stays stopped.
+        @Test func earlyStoppingStopsAtTheExpectedEpochAndStaysStopped() throws {
+            let run = try SmallRun()
+            let arguments = ["--epochs", "10", "--lr", "1e-30", "--patience", "2"]
+            let result = run.train(ranks: 2, arguments)
+            expectSuccess(result)
+            #expect(result.combined.contains("early stop after epoch 3"), "\(result.combined)")
+            let lines = try run.metricsLines()
+            #expect(lines.count == 3)
+            let best = try CheckpointDirectory.load(run.out.appendingPathComponent("best.safetensors").path)
+            #expect(best.progress.step == 8, "the best is epoch 1's model (no later epoch was lower)")
+            let again = run.train(ranks: 2, arguments + ["--resume", "auto"])
+            expectSuccess(again)
+            #expect(again.combined.contains("this run stopped early"), "\(again.combined)")
+            #expect(try run.metricsLines().count == 3, "nothing more was trained")
+        }
+
+        /// best.safetensors is the checkpoint of the lowest held-out loss.
+        @Test func bestIsTheLowestHeldOutLoss() throws {
+            let run = try SmallRun()
+            expectSuccess(run.train(ranks: 2, ["--epochs", "4", "--patience", "10", "--lr", "0.01"]))
+            let lines = try run.metricsLines()
+            let losses = lines.compactMap { $0["test_neg_elbo"] as? Double }
+            let bestEpoch = try #require(losses.indices.min { losses[$0] < losses[$1] })
+            let best = try CheckpointDirectory.load(run.out.appendingPathComponent("best.safetensors").path)
+            #expect(best.progress.step == (bestEpoch + 1) * 8, "best at step \(best.progress.step), lowest loss at epoch \(bestEpoch + 1)")
+        }
+
+        @Test func patienceWithoutATestSetIsRefused() throws {
+            let directory = try TemporaryDirectory.make(prefix: "no-test")
+            python("import numpy as np, sys; np.save(sys.argv[1], np.random.default_rng(0).random((64, 5)).astype(np.float32))",
+                   [directory.path + "/x.npy"])
+            let result = Command.mpirun(2, ["train", "--data", directory.path + "/x.npy", "--out", directory.path + "/run",
+                                            "--patience", "3", "--batch-size", "8"])
+            #expect(result.status == 1)
+            let lines = result.error.split(separator: "\n").filter { $0.contains("error") }
+            #expect(lines.count == 1 && lines.first?.contains("--patience watches the held-out loss: it needs a test set") == true,
+                    "\(result.error)")
+        }
+    }
+}
