@@ -56,6 +56,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "PNG", "SystemIO", "TestSupport",
+                                                            .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]
 )
