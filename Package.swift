@@ -4,7 +4,8 @@ import PackageDescription
 // Layering (each arrow points one way; only the first two layers see C):
 //   CMPI, CBLAS, CZlib, CPNG (system libraries + shims)
 //     -> MPI, Tensors, Gzip, SystemIO, PNG (safe wrappers), Randomness
-//     -> VAE (model, loss, optimizer), Dataset (IDX, .npy, PNG folders, sampler)
+//     -> VAE (model, loss, optimizer), Dataset (IDX, .npy, PNG folders, sampler),
+//        TensorBoard (event files; its protobuf code is generated once and committed, see Sources/TensorBoard/Proto)
 //     -> Training (data-parallel loop, metrics, checkpoints, images)
 //     -> vae-dist (the command line)
 let package = Package(
@@ -17,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
@@ -35,6 +37,8 @@ let package = Package(
             "Tensors", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
+        .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Proto", "README.md"]),
         .target(name: "Training", dependencies: [
             "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG",
             .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
@@ -52,6 +56,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "PNG", "SystemIO", "TestSupport",
+                                                            .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]
 )

@@ -2,7 +2,9 @@
 # Installs the Debian packages vae-dist builds, trains and is tested with.
 #   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, libpng, Fashion-MNIST
 #   bash launch/install-packages.sh --tests   # also what the test suite needs: NumPy (writes the .npy test files),
-#                                             # python3 (independent file readers), Slurm and munge (a real single-node cluster),
+#                                             # python3 (independent file readers; with python3-venv, installed in both cases,
+#                                             # TensorBoard's own loader in a venv Tests/tools/tensorboard-venv.sh fills from PyPI once),
+#                                             # Slurm and munge (a real single-node cluster),
 #                                             # iproute2 (two network namespaces as two hosts)
 # Needs root, or sudo.
 set -euo pipefail
