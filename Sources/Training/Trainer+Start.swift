@@ -98,7 +98,7 @@ extension Trainer {
             var sums: [Double] = [progress.epochSums.loss, progress.epochSums.reconstruction, progress.epochSums.kl]
             try communicator.broadcast(&counters)
             try communicator.broadcast(&sums)
-            try communicator.broadcast(sync.parameters)
+            try sync.shareInitialParameters(over: communicator)
             progress.step = Int(counters[0])
             optimizer.adam.step = Int(counters[1])
             progress.skippedSteps = Int(counters[2])

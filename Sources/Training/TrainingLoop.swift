@@ -6,8 +6,28 @@ extension Trainer {
     /// Trains until `--epochs` (or `--max-steps`) is reached, checkpointing at
     /// every epoch end, every `--checkpoint-every` steps and at the end.
     /// Returns the metrics of the last completed epoch, if one completed.
+    ///
+    /// A trainer runs once: when every rank ends together (done, or an
+    /// agreed stop), the synchronizer releases what it holds in MPI.
     @discardableResult
     public func run() throws(TrainingError) -> EpochMetrics? {
+        let outcome: Result<EpochMetrics?, TrainingError>
+        do {
+            outcome = .success(try train())
+        } catch {
+            outcome = .failure(error)
+        }
+        if outcome.isAgreedEnd {
+            do {
+                try sync.finish()
+            } catch {
+                throw .mpi(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    private func train() throws(TrainingError) -> EpochMetrics? {
         let (epochSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: stepsPerEpoch)
         let totalSteps = min(overflow ? .max : epochSteps, configuration.maxSteps ?? .max)
         if progress.step >= totalSteps {
@@ -56,6 +76,18 @@ extension Trainer {
             if progress.stepInEpoch != 0 { break }
         }
         return lastEpoch
+    }
+}
+
+extension Result<EpochMetrics?, TrainingError> {
+    /// Every rank reached this end at the same point: a success, or an
+    /// error all ranks threw together. (One rank's own failure ends in
+    /// `MPI_Abort`, so nothing collective may run on its way there.)
+    fileprivate var isAgreedEnd: Bool {
+        switch self {
+        case .success: true
+        case let .failure(error): error.isAgreed
+        }
     }
 }
 
