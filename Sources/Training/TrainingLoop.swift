@@ -80,12 +80,14 @@ extension Trainer {
 }
 
 extension Result<EpochMetrics?, TrainingError> {
-    /// Every rank reached this end at the same point: a success, or an
-    /// error all ranks threw together. (One rank's own failure ends in
-    /// `MPI_Abort`, so nothing collective may run on its way there.)
+    /// Every rank reached this end at the same point: a success, a stop, or
+    /// too many bad steps. Not a failure on one rank: that rank ends the job
+    /// with `MPI_Abort`, so nothing collective may run on the way there (and
+    /// its peers' ``TrainingError/failedOnOtherRank(_:)`` is not waited on).
     fileprivate var isAgreedEnd: Bool {
         switch self {
         case .success: true
+        case .failure(.failedOnOtherRank): false
         case let .failure(error): error.isAgreed
         }
     }
