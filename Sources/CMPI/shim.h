@@ -27,4 +27,12 @@ VAE_MPI_INLINE MPI_Op _Nonnull vae_mpi_min(void) { return MPI_MIN; }
 // MPI_IN_PLACE is the sentinel ((void *) 1): never dereferenced, only compared by MPI.
 VAE_MPI_INLINE void * _Nonnull vae_mpi_in_place(void) { return MPI_IN_PLACE; }
 
+// Node-local shared memory (--gradient-sync shared): the split type that
+// groups the ranks of one node, the empty info object, and the lock-all
+// assertion that no other process holds a conflicting lock (enum constants
+// in OpenMPI's header, returned as plain ints so their type is fixed here).
+VAE_MPI_INLINE int vae_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+VAE_MPI_INLINE MPI_Info _Nonnull vae_mpi_info_null(void) { return MPI_INFO_NULL; }
+VAE_MPI_INLINE int vae_mpi_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
+
 #endif

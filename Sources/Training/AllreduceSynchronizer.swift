@@ -13,8 +13,9 @@ import VAE
 /// gradients are computed; the rest follows in ``agree(_:)``.
 final class AllreduceSynchronizer: GradientSynchronizer {
     let name: String
-    let optimizer: PartitionedAdam
+    let partitionedAdam: PartitionedAdam
     let clock = CollectiveClock()
+    var optimizer: any DistributedOptimizer { partitionedAdam }
     private let communicator: Communicator
     private let producer: BatchGradients
     /// Gradients followed by the report's slots.
@@ -31,7 +32,7 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         slots = buffer.vector(offset: count, count: StepReport.slotCount)
         producer = BatchGradients(architecture: architecture, parameters: FloatBuffer(count: count).all,
                                   gradients: gradients, sampler: sampler, accumulate: accumulate)
-        optimizer = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: false,
+        partitionedAdam = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: false,
                                     communicator: communicator)
         self.overlap = overlap ? OverlappedDecoderSync(communicator: communicator, model: producer.model) : nil
         name = overlap ? "allreduce+overlap" : "allreduce"
@@ -74,7 +75,7 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         // Every rank holds the whole sum: the norm needs no communication.
         let norm = gradients.sumOfSquares.squareRoot()
         if let factor = clippingFactor(norm: norm, limit: clipNorm) { gradients.scale(by: factor) }
-        try optimizer.update(parameters, gradients: gradients, learningRate: learningRate, clock: clock)
+        try partitionedAdam.update(parameters, gradients: gradients, learningRate: learningRate, clock: clock)
         return norm
     }
 }

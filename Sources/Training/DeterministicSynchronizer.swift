@@ -16,8 +16,9 @@ import VAE
 /// reduce-scattered when the optimizer is sharded.
 final class DeterministicSynchronizer: GradientSynchronizer {
     let name: String
-    let optimizer: PartitionedAdam
+    let partitionedAdam: PartitionedAdam
     let clock = CollectiveClock()
+    var optimizer: any DistributedOptimizer { partitionedAdam }
     let parameters: Vector
     private let communicator: Communicator
     private let producer: MicroShardGradients
@@ -38,13 +39,13 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         producer = MicroShardGradients(shards: shards, architecture: architecture, parameters: parameters,
                                        sampleCount: sampleCount, globalBatchSize: globalBatchSize, accumulate: accumulate,
                                        seed: seed, rank: communicator.rank, worldSize: communicator.size)
-        optimizer = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: sharded,
+        partitionedAdam = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: sharded,
                                     communicator: communicator)
         fixedPoint = Int64Buffer(count: count)
-        fixedPointPart = Int64Buffer(count: optimizer.range.count)
-        summedPart = FloatBuffer(count: optimizer.range.count).all
+        fixedPointPart = Int64Buffer(count: partitionedAdam.range.count)
+        summedPart = FloatBuffer(count: partitionedAdam.range.count).all
         slots = [Double](repeating: 0, count: 4 * shards + 2)
-        name = "deterministic(\(shards))+\(optimizer.isSharded ? "sharded" : "allreduce")"
+        name = "deterministic(\(shards))+\(partitionedAdam.isSharded ? "sharded" : "allreduce")"
         self.shards = shards
         self.communicator = communicator
     }
@@ -83,9 +84,9 @@ final class DeterministicSynchronizer: GradientSynchronizer {
 
     func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
         Vector.sumAsFixedPoint(producer.replicas.map(\.gradients), scale: scale, into: fixedPoint)
-        if optimizer.isSharded {
+        if partitionedAdam.isSharded {
             try clock.measure { () throws(MPIError) in
-                try communicator.reduceScatter(fixedPoint, into: fixedPointPart, counts: optimizer.counts)
+                try communicator.reduceScatter(fixedPoint, into: fixedPointPart, counts: partitionedAdam.counts)
             }
             summedPart.loadFixedPoint(from: fixedPointPart, offset: 0, scale: scale)
         } else {
@@ -101,14 +102,14 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         // themselves depend on N, so only the unsharded norm is exact; with
         // --clip-grad-norm the optimizer is therefore not sharded).
         let norm: Double
-        if optimizer.isSharded {
+        if partitionedAdam.isSharded {
             let parts = try clock.measure { () throws(MPIError) -> [Double] in try communicator.allgather([summedPart.sumOfSquares]) }
             norm = parts.reduce(0, +).squareRoot()
         } else {
             norm = summedPart.sumOfSquares.squareRoot()
         }
         if let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
-        try optimizer.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
+        try partitionedAdam.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
         return norm
     }
 }

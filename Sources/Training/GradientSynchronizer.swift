@@ -12,6 +12,23 @@ public enum GradientSync: String, CaseIterable, Codable, Sendable {
     case sharded
     /// One allreduce of the gradients; every rank updates every parameter.
     case allreduce
+    /// Node-local shared memory: the ranks of a node sum their gradients in
+    /// place in one shared window, each its 1/n slice, then each slice is
+    /// allreduced with the same slice of the other nodes; each rank updates
+    /// its slice of one node-shared copy of the parameters and Adam's
+    /// moments (``SharedMemorySynchronizer``).
+    case shared
+}
+
+extension GradientSync {
+    /// Why this choice cannot be combined with `--deterministic`, or nil.
+    /// Deterministic mode has a synchronization of its own (an exact
+    /// fixed-point sum over fixed micro-shards) and only borrows whether
+    /// Adam is sharded; `shared` would be silently ignored, so it is refused.
+    public var conflictWithDeterministic: String? {
+        guard self == .shared else { return nil }
+        return "--deterministic has its own exact gradient sum (fixed point, over fixed micro-shards) and cannot use --gradient-sync shared; use sharded or allreduce with it"
+    }
 }
 
 /// Loads the rows at some positions of the epoch's order (and their noise)
@@ -46,8 +63,8 @@ protocol GradientSynchronizer: AnyObject {
     /// The parameters every rank trains (identical on every rank after each
     /// update); models for evaluation and pictures view the same buffer.
     var parameters: Vector { get }
-    /// Adam, over this rank's part of the parameters.
-    var optimizer: PartitionedAdam { get }
+    /// Adam, over this rank's part of the parameters, as checkpoints need it.
+    var optimizer: any DistributedOptimizer { get }
     /// Time spent in this strategy's collectives.
     var clock: CollectiveClock { get }
 
@@ -66,6 +83,24 @@ protocol GradientSynchronizer: AnyObject {
     /// same on every rank. Call only after an agreement with no non-finite
     /// value.
     func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double
+
+    /// Gives every rank rank 0's parameters (just initialized or restored
+    /// there) before the first step.
+    func shareInitialParameters(over world: Communicator) throws(MPIError)
+
+    /// Releases what the strategy holds in MPI once every rank has finished
+    /// training together; the strategy is not used afterwards.
+    func finish() throws(MPIError)
+}
+
+extension GradientSynchronizer {
+    /// Every rank has its own copy: a broadcast fills them all.
+    func shareInitialParameters(over world: Communicator) throws(MPIError) {
+        try world.broadcast(parameters)
+    }
+
+    /// Nothing to release: the strategy's buffers are plain memory.
+    func finish() throws(MPIError) {}
 }
 
 /// The factor `clip_grad_norm_` scales gradients of global norm `norm` by.

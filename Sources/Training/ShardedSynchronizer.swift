@@ -9,8 +9,9 @@ import VAE
 /// 1/N of the parameters, and the parameters are allgathered.
 final class ShardedSynchronizer: GradientSynchronizer {
     let name = "sharded"
-    let optimizer: PartitionedAdam
+    let partitionedAdam: PartitionedAdam
     let clock = CollectiveClock()
+    var optimizer: any DistributedOptimizer { partitionedAdam }
     private let communicator: Communicator
     private let producer: BatchGradients
     private let gradients: Vector
@@ -24,9 +25,9 @@ final class ShardedSynchronizer: GradientSynchronizer {
         gradients = FloatBuffer(count: count).all
         producer = BatchGradients(architecture: architecture, parameters: FloatBuffer(count: count).all,
                                   gradients: gradients, sampler: sampler, accumulate: accumulate)
-        optimizer = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: true,
+        partitionedAdam = PartitionedAdam(learningRate: learningRate, parameterCount: count, sharded: true,
                                     communicator: communicator)
-        summedPart = FloatBuffer(count: optimizer.range.count).all
+        summedPart = FloatBuffer(count: partitionedAdam.range.count).all
         slots = FloatBuffer(count: StepReport.slotCount).all
         self.communicator = communicator
     }
@@ -46,14 +47,14 @@ final class ShardedSynchronizer: GradientSynchronizer {
 
     func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
         try clock.measure { () throws(MPIError) in
-            try communicator.reduceScatter(gradients, into: summedPart, counts: optimizer.counts)
+            try communicator.reduceScatter(gradients, into: summedPart, counts: partitionedAdam.counts)
         }
         // Each rank holds one part of the sum: one scalar allreduce gives the global norm.
         let norm = try clock.measure { () throws(MPIError) -> Double in
             try communicator.allreduce(summedPart.sumOfSquares, .sum).squareRoot()
         }
         if let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
-        try optimizer.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
+        try partitionedAdam.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
         return norm
     }
 }

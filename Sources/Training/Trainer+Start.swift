@@ -103,7 +103,7 @@ extension Trainer {
                                   progress.epochGradientNormSum, progress.bestTestLoss ?? 0]
             try communicator.broadcast(&counters)
             try communicator.broadcast(&sums)
-            try communicator.broadcast(sync.parameters)
+            try sync.shareInitialParameters(over: communicator)
             progress.step = Int(counters[0])
             optimizer.adam.step = Int(counters[1])
             progress.skippedSteps = Int(counters[2])

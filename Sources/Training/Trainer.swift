@@ -84,8 +84,8 @@ public final class Trainer {
         let architecture = Architecture(inputSize: data.shape.features, hidden: configuration.hidden,
                                         latent: configuration.latent,
                                         hasDecoderLogVariance: configuration.objective.reconstruction.learnsDecoderVariance)
-        sync = Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
-                                     communicator: communicator)
+        sync = try Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
+                                         communicator: communicator, logger: logger)
         evaluationModel = VariationalAutoencoder(
             architecture: architecture, parameters: sync.parameters,
             gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Self.evaluationCapacity)
@@ -124,9 +124,11 @@ public final class Trainer {
     var samplesPerStep: Int { sampler.globalBatchSize * configuration.accumulate }
 
     static func makeSynchronizer(configuration: TrainingConfiguration, architecture: Architecture,
-                                 sampler: DistributedSampler, communicator: Communicator) -> GradientSynchronizer {
+                                 sampler: DistributedSampler, communicator: Communicator,
+                                 logger: Logger) throws(TrainingError) -> GradientSynchronizer {
         let sharded = configuration.gradientSync == .sharded && communicator.size > 1
         if configuration.deterministicShards > 0 {
+            if let conflict = configuration.gradientSync.conflictWithDeterministic { throw .configuration(conflict) }
             // Clipping needs a norm that is the same bits at every rank count:
             // only the whole, unsharded sum gives one (see DeterministicSynchronizer).
             let sharded = sharded && configuration.clipGradNorm == nil
@@ -135,7 +137,26 @@ public final class Trainer {
                 globalBatchSize: sampler.globalBatchSize, accumulate: configuration.accumulate, seed: configuration.seed,
                 learningRate: configuration.learningRate, sharded: sharded, communicator: communicator)
         }
-        if sharded {
+        if configuration.gradientSync == .shared {
+            do {
+                switch try NodeTopology.discover(world: communicator) {
+                case let .balanced(topology):
+                    if communicator.isRoot {
+                        logger.info("--gradient-sync shared: \(topology.nodeCount) node(s) x \(topology.node.size) rank(s), one copy of the parameters and Adam's moments per node")
+                    }
+                    return try SharedMemorySynchronizer(
+                        architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
+                        learningRate: configuration.learningRate, topology: topology, isWorldRoot: communicator.isRoot)
+                case let .unbalanced(ranksPerNode):
+                    if communicator.isRoot {
+                        logger.notice("--gradient-sync shared: the nodes run unequal numbers of ranks (\(ranksPerNode.map(String.init).joined(separator: " + "))), so the two-level sum has no partner for every rank; using sharded instead")
+                    }
+                }
+            } catch {
+                throw .mpi(error)
+            }
+        }
+        if sharded || configuration.gradientSync == .shared {
             return ShardedSynchronizer(architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
                                        learningRate: configuration.learningRate, communicator: communicator)
         }

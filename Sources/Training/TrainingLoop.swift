@@ -6,8 +6,28 @@ extension Trainer {
     /// Trains until `--epochs` (or `--max-steps`) is reached, checkpointing at
     /// every epoch end, every `--checkpoint-every` steps and at the end.
     /// Returns the metrics of the last completed epoch, if one completed.
+    ///
+    /// A trainer runs once: when every rank ends together (done, or an
+    /// agreed stop), the synchronizer releases what it holds in MPI.
     @discardableResult
     public func run() throws(TrainingError) -> EpochMetrics? {
+        let outcome: Result<EpochMetrics?, TrainingError>
+        do {
+            outcome = .success(try train())
+        } catch {
+            outcome = .failure(error)
+        }
+        if outcome.isAgreedEnd {
+            do {
+                try sync.finish()
+            } catch {
+                throw .mpi(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    private func train() throws(TrainingError) -> EpochMetrics? {
         let totalSteps = Self.totalSteps(configuration: configuration, stepsPerEpoch: stepsPerEpoch)
         if progress.stoppedEarly {
             logger.notice("this run stopped early at step \(progress.step) (--patience \(configuration.patience.map(String.init) ?? "-"): no better held-out loss for \(progress.epochsWithoutImprovement) epochs); nothing to train")
@@ -60,6 +80,20 @@ extension Trainer {
             if progress.stepInEpoch != 0 || progress.stoppedEarly { break }
         }
         return lastEpoch
+    }
+}
+
+extension Result<EpochMetrics?, TrainingError> {
+    /// Every rank reached this end at the same point: a success, a stop, or
+    /// too many bad steps. Not a failure on one rank: that rank ends the job
+    /// with `MPI_Abort`, so nothing collective may run on the way there (and
+    /// its peers' ``TrainingError/failedOnOtherRank(_:)`` is not waited on).
+    fileprivate var isAgreedEnd: Bool {
+        switch self {
+        case .success: true
+        case .failure(.failedOnOtherRank): false
+        case let .failure(error): error.isAgreed
+        }
     }
 }
 

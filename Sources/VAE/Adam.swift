@@ -31,6 +31,16 @@ public final class Adam {
         secondMoment = FloatBuffer(count: parameterCount).all
     }
 
+    /// Adam whose moments live in storage the caller provides (and zeroed
+    /// or restored itself): a node-shared copy that several processes' Adams
+    /// update, each its own part.
+    public init(configuration: Configuration, firstMoment: Vector, secondMoment: Vector) {
+        precondition(firstMoment.count == secondMoment.count, "Adam's moments differ in length")
+        self.configuration = configuration
+        self.firstMoment = firstMoment
+        self.secondMoment = secondMoment
+    }
+
     /// One update of `parameters` from `gradients`.
     public func update(_ parameters: Vector, gradients: Vector) {
         precondition(parameters.count == firstMoment.count && gradients.count == firstMoment.count,

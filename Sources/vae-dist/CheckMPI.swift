@@ -128,6 +128,28 @@ private struct CollectiveChecks {
         try pending.wait()
         try check("non-blocking allreduce (test, then wait)", pendingBuffer.all.array.allSatisfy { $0 == Float(triangle) })
 
+        // --gradient-sync shared: the node's ranks, the ranks of one local rank on every node, and a
+        // shared window that every rank writes (its own segment) and reads (all segments) after a synchronization.
+        let node = try world.splitByNode()
+        let leaders = try world.allgather([Int32(node.rank == 0 ? node.size : 0)])
+        try check("split by node (\(node.size) rank(s) on this node)",
+                  node.rank < node.size && node.size <= n && leaders.reduce(0, +) == Int32(n))
+        let across = try world.split(color: node.rank, key: r)
+        let localRanks = try across.allgather([Int32(node.rank)])
+        try check("split by color (equal local ranks across nodes)", localRanks.allSatisfy { $0 == Int32(node.rank) })
+        let parity = try world.split(color: r % 2, key: -r)
+        try check("split by color, ranked by key", parity.rank == (n - 1 - r) / 2 && parity.size == (n - r % 2 + 1) / 2)
+
+        let window = try SharedWindow(count: node.rank + 2, communicator: node)
+        for i in 0..<(node.rank + 2) { window.ownSegment[i] = Float(1000 * node.rank + i) }
+        try window.synchronize()
+        let segmentsRead = window.segments.enumerated().allSatisfy { rank, segment in
+            segment.array == (0..<(rank + 2)).map { Float(1000 * rank + $0) }
+        }
+        try window.synchronize()
+        try window.close()
+        try check("shared window, every segment read after a barrier", segmentsRead && window.segments.count == node.size)
+
         try world.barrier()
         logger.info("barrier: ok")
         return failures

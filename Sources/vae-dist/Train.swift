@@ -132,7 +132,7 @@ struct Train: ParsableCommand {
     var maxBadSteps: Int = 20
 
     @Option(name: .customLong("gradient-sync"),
-            help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere.")
+            help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere; shared: the ranks of a node sum in shared memory and keep one copy of the parameters and Adam per node, nodes allreduce (equal ranks per node, else sharded).")
     var gradientSync: GradientSync = .sharded
 
     @Flag(help: "With --gradient-sync allreduce on 2+ ranks: send the decoder's gradients while the encoder's backward runs.")
@@ -170,6 +170,7 @@ struct Train: ParsableCommand {
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
         try require(deterministic >= 0, "--deterministic must be >= 0 (got \(deterministic))")
         try require(!overlap || gradientSync == .allreduce, "--overlap needs --gradient-sync allreduce")
+        if deterministic > 0, let conflict = gradientSync.conflictWithDeterministic { try require(false, conflict) }
         try require(!overlap || deterministic == 0,
                     "--overlap cannot be combined with --deterministic: the exact sum needs every micro-shard's gradients before any can be sent")
         if deterministic > 0 {

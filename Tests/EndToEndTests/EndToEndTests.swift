@@ -13,7 +13,8 @@ extension ProcessTests {
             expectSuccess(result)
             #expect(result.output.contains("check-mpi: all collectives correct on \(ranks) rank(s)"))
             for name in ["allreduce sum Float", "allreduce max Double", "allreduce min Int64", "allreduce sum buffer",
-                         "broadcast from rank \(ranks - 1)", "broadcast buffer", "reduce sum to rank 0", "allgather"] {
+                         "broadcast from rank \(ranks - 1)", "broadcast buffer", "reduce sum to rank 0", "allgather",
+                         "split by node (\(ranks) rank(s) on this node)", "split by color", "shared window"] {
                 #expect(result.output.split(separator: "\n").contains { $0.hasPrefix(name) && $0.hasSuffix(": ok") },
                         "\(name) not reported ok:\n\(result.output)")
             }
