@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Proto", "README.md"]),
         .target(name: "Training", dependencies: [
-            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG",
+            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard",
             .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [

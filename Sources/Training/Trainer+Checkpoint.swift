@@ -27,6 +27,7 @@ extension Trainer {
             let path = try branch.save(checkpoint, logger: logger)
             logger.debug("wrote \(path)")
             newestCheckpoint = path
+            try? events?.flush()
             return path
         } catch {
             throw .file(error)

@@ -45,7 +45,10 @@ extension Trainer {
                                      normalization: data.normalization, reconstruction: configuration.objective.reconstruction)
         guard pictures.hasImages else { return }
         let shown = testSource ?? BatchSource(rows: data.train, normalization: data.normalization)
-        try pictures.samples(count: 64).write(to: "\(configuration.outputDirectory)/samples.png")
-        try pictures.reconstructions(of: shown, count: 32).write(to: "\(configuration.outputDirectory)/recon.png")
+        let samples = pictures.samples(count: 64), reconstructions = pictures.reconstructions(of: shown, count: 32)
+        try samples.write(to: "\(configuration.outputDirectory)/samples.png")
+        try reconstructions.write(to: "\(configuration.outputDirectory)/recon.png")
+        try events?.logImage("samples", samples, step: progress.step)
+        try events?.logImage("reconstructions", reconstructions, step: progress.step)
     }
 }

@@ -44,6 +44,10 @@ public final class Trainer {
     var outputLock: OutputLock?
     /// Rank 0: the checkpoints of this run in the output directory.
     var branch: LiveBranch?
+    /// Rank 0's TensorBoard event file (nil on other ranks, and before the run starts).
+    var events: TrainingEvents?
+    /// The synchronizer's collective time at the last TensorBoard step.
+    var collectiveSecondsLogged = 0.0
     /// Rank 0's live progress (nil: none).
     public var progressReporter: ProgressReporter?
     /// Test-only faults; see ``FaultInjection``.

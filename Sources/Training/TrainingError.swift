@@ -9,6 +9,8 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case file(FileError)
     case mpi(MPIError)
     case image(path: String, reason: String)
+    /// Writing `OUT/tensorboard/` failed (the message names the file).
+    case tensorBoard(String)
     /// A setting that cannot work with this data or this many ranks.
     case configuration(String)
     /// Ranks loaded different data.
@@ -27,6 +29,7 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
         case let .file(error): error.description
         case let .mpi(error): "MPI: \(error.description)"
         case let .image(path, reason): "\(path): cannot write image: \(reason)"
+        case let .tensorBoard(message): "TensorBoard event file: \(message)"
         case let .configuration(message): message
         case let .ranksDisagree(message): message
         case let .tooManyNonFiniteSteps(count, step, newestCheckpoint):

@@ -38,6 +38,10 @@ extension Trainer {
             return nil
         }
         logger.info("training \(architecture) (\(evaluationModel.layout.count) parameters) on \(data.train.count) samples of \(data.shape) from \(data.path) (\(data.description)), \(data.test.map { "\($0.count) test samples" } ?? "no test set"), \(communicator.size) rank(s) x batch \(sampler.localBatchSize)\(configuration.accumulate > 1 ? " x \(configuration.accumulate) accumulated" : ""), \(stepsPerEpoch) steps per epoch, \(sync.name) gradient sync")
+        if communicator.isRoot {
+            events = try TrainingEvents(directory: "\(configuration.outputDirectory)/tensorboard", step: progress.step)
+        }
+        defer { try? events?.close() }
         var lastEpoch: EpochMetrics?
         while progress.step < totalSteps {
             let epoch = progress.epoch
@@ -52,6 +56,11 @@ extension Trainer {
                 stopRequested = try step(order: order, source: source, noise: noise)
                 stepsThisRun += 1
                 reportProgress(stepsThisRun: stepsThisRun, since: clock.start)
+                if configuration.logEvery > 0 && progress.step % configuration.logEvery == 0 {
+                    try events?.logStep(lastStep, samplesPerStep: samplesPerStep,
+                                        collectiveSeconds: sync.clock.seconds - collectiveSecondsLogged)
+                    collectiveSecondsLogged = sync.clock.seconds
+                }
                 if configuration.checkpointEvery > 0, progress.step % configuration.checkpointEvery == 0,
                    progress.stepInEpoch != 0, progress.step < totalSteps, !stopRequested {
                     try saveCheckpoint()

@@ -114,3 +114,38 @@ extension ProcessTests {
         }
     }
 }
+
+extension ProcessTests {
+    /// The TensorBoard files a run writes, read by TensorBoard's own loader
+    /// (a pinned `tensorboard` in a venv): tags, steps and values agree with
+    /// metrics.jsonl, the images decode, and a run stopped by a signal and
+    /// resumed shows every step once.
+    @Suite struct TensorBoardOutputTests {
+        @Test func tensorBoardReadsTheCurvesAndImagesOfAResumedRun() throws {
+            let run = try SmallRun()
+            let arguments = ["--epochs", "3", "--log-every", "2", "--images-every", "1"]
+            let stopped = run.train(ranks: 2, arguments, environment: ["VAE_DIST_TEST_FAULT": "signal:1:13:15"])
+            #expect(stopped.status == 75, "\(stopped.combined)")
+            expectSuccess(run.train(ranks: 2, arguments + ["--resume", "auto"]))
+            let reading = try TensorBoardLoader.read(run.out.appendingPathComponent("tensorboard").path)
+            for view in [reading.plugin, reading.classic] {
+                let steps = (view.scalars["train/loss"] ?? []).map(\.step)
+                #expect(steps == Array(stride(from: 2, through: 24, by: 2)), "each logged step once: \(steps)")
+                for tag in ["train/recon", "train/kl", "train/neg_elbo", "lr", "beta", "grad_norm", "samples_per_sec", "allreduce_share"] {
+                    #expect(view.scalars[tag]?.count == 12, "\(tag): \(view.scalars[tag]?.count ?? 0) points")
+                }
+                let test = view.scalars["test/loss"] ?? []
+                let lines = try run.metricsLines()
+                #expect(test.map(\.step) == lines.compactMap { $0["step"] as? Int })
+                for (point, line) in zip(test, lines) {
+                    let expected = try #require(line["test_loss"] as? Double)
+                    #expect(abs(point.value - expected) <= 1e-5 * abs(expected), "test/loss at \(point.step): \(point.value) vs \(expected)")
+                }
+                let images = view.images["samples"] ?? []
+                #expect(images.map(\.step) == [8, 16, 24])
+                #expect(images.allSatisfy { $0.decoded.count >= 2 && $0.decoded[0] == $0.width && $0.decoded[1] == $0.height },
+                        "\(images)")
+            }
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import PNG
 import Testing
+import TestSupport
 @testable import TensorBoard
 
 /// Our event files as TensorBoard itself reads them (see ``TensorBoardLoader``).

@@ -8,27 +8,27 @@ import TestSupport
 /// `Tests/tools/tensorboard-venv.sh` creates a virtual environment with a
 /// pinned TensorBoard once per machine (downloading it from PyPI); when it
 /// cannot, the test fails rather than skips.
-enum TensorBoardLoader {
+public enum TensorBoardLoader {
     /// One series as a loader reports it: (step, value) for scalars,
     /// (step, stated width, stated height, decoded width, decoded height,
     /// decoded channels) for images.
-    struct Run {
-        var scalars: [String: [(step: Int, value: Double)]] = [:]
-        var images: [String: [(step: Int, width: Int, height: Int, decoded: [Int])]] = [:]
+    public struct Run {
+        public var scalars: [String: [(step: Int, value: Double)]] = [:]
+        public var images: [String: [(step: Int, width: Int, height: Int, decoded: [Int])]] = [:]
     }
 
     /// What TensorBoard read from a directory: through the classic
     /// `event_accumulator` and through `plugin_event_accumulator` (what the
     /// TensorBoard server uses), plus the record count of each file read with
     /// TensorBoard's CRC-checking record reader.
-    struct Reading {
-        var classic = Run()
-        var plugin = Run()
-        var recordsPerFile: [Int] = []
-        var pythonMaskedCRC: UInt32 = 0
+    public struct Reading {
+        public var classic = Run()
+        public var plugin = Run()
+        public var recordsPerFile: [Int] = []
+        public var pythonMaskedCRC: UInt32 = 0
     }
 
-    static func read(_ directory: String) throws -> Reading {
+    public static func read(_ directory: String) throws -> Reading {
         let python = try venvPython()
         let result = Command.execute(python, ["-c", script, directory], timeout: 120)
         try #require(result.status == 0, "TensorBoard's loader failed: \(result.error)")
@@ -43,7 +43,7 @@ enum TensorBoardLoader {
     }
 
     /// The venv's python, creating the venv on first use.
-    static func venvPython() throws -> String {
+    public static func venvPython() throws -> String {
         let tool = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("tools/tensorboard-venv.sh").path
         let result = Command.execute("/bin/bash", [tool], timeout: 900)
