@@ -29,6 +29,16 @@ public enum Files {
             filled += got
         }
         if filled < bytes.count { bytes.removeLast(bytes.count - filled) }
+        // Files that report no size (/proc, pipes) are read to their end.
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while filled == bytes.count {
+            let got = chunk.withUnsafeMutableBytes { buffer in Glibc.read(descriptor, buffer.baseAddress!, buffer.count) }
+            if got < 0 && errno == EINTR { continue }
+            guard got >= 0 else { throw FileError(path: path, reason: lastError()) }
+            if got == 0 { break }
+            bytes += chunk[0..<got]
+            filled += got
+        }
         return bytes
     }
 

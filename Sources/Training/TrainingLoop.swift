@@ -1,4 +1,5 @@
 import MPI
+import SystemIO
 import Randomness
 import Tensors
 
@@ -55,6 +56,11 @@ extension Trainer {
             repeat {
                 stopRequested = try step(order: order, source: source, noise: noise)
                 stepsThisRun += 1
+                if stepsThisRun == 1, let anonymous = ProcessMemory.residentAnonymousBytes {
+                    // Every rank says it (prefixed with its rank): memory is per process.
+                    logger.debug("resident anonymous memory after the first step: \(anonymous / 1_048_576) MiB",
+                                 metadata: ["scope": "rank"])
+                }
                 reportProgress(stepsThisRun: stepsThisRun, since: clock.start)
                 if configuration.logEvery > 0 && progress.step % configuration.logEvery == 0 {
                     try events?.logStep(lastStep, samplesPerStep: samplesPerStep,
