@@ -136,6 +136,33 @@ extension ProcessTests {
             #expect(final == (try reference.checkpointBytes(step: 2560)), "the resumed job must end where the uninterrupted one does")
         }
 
+        /// launch/sweep.sbatch as a 2-task job array: each task trains its
+        /// line of the sweep file into its own directory, and both finish.
+        @Test func aSweepArrayTrainsEachLineIntoItsOwnDirectory() throws {
+            let cluster = try SlurmCluster()
+            defer { cluster.stop() }
+            let data = try SyntheticDataset()
+            let work = try TemporaryDirectory.make(prefix: "slurm-sweep")
+            let sweep = work.appendingPathComponent("sweep.txt").path
+            try "# learning rate and KL weight\nlr=0.002 beta=0.5\n\nlr=0.0005 beta=2 kl-warmup=4\n".write(toFile: sweep, atomically: true, encoding: .utf8)
+            let root = work.appendingPathComponent("sweep").path
+            let exports = "ALL,VAE_DIST=\(Command.binary),SWEEP_OUT=\(root),VAE_DIST_LAUNCH=\(SlurmCluster.repository.path)/launch"
+            let submitted = Command.execute("/usr/bin/sbatch", ["--parsable", "--array=1-2", "--export=\(exports)",
+                                                                "--output=\(work.path)/task-%a.log",
+                                                                SlurmCluster.repository.appendingPathComponent("launch/sweep.sbatch").path,
+                                                                sweep] + trainArguments(data, ["--epochs", "1"]),
+                                            timeout: 30, environment: cluster.environment)
+            let id = try #require(submitted.output.split(separator: "\n").first.map(String.init), "\(submitted.combined)")
+            for (task, (lr, beta)) in [(1, (Float(0.002), Float(0.5))), (2, (Float(0.0005), Float(2)))] {
+                let fields = cluster.waitForEnd("\(id)_\(task)", timeout: 120)
+                let log = (try? String(contentsOfFile: "\(work.path)/task-\(task).log", encoding: .utf8)) ?? ""
+                #expect(fields["JobState"] == "COMPLETED", "task \(task) ended \(fields["JobState"] ?? "?"):\n\(log)")
+                let checkpoint = try CheckpointDirectory.load("\(root)/task-\(task)/checkpoint-000000008.safetensors")
+                #expect(checkpoint.learningRate == lr && checkpoint.objective.beta == beta, "task \(task) trained its own line")
+                #expect(checkpoint.schedule.klWarmupSteps == (task == 2 ? 4 : 0))
+            }
+        }
+
         @Test func theBatchScriptRefusesToRunOutsideAnAllocation() {
             var environment = [String: String]()
             environment["SLURM_JOB_ID"] = ""
