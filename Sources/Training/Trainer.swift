@@ -69,6 +69,7 @@ public final class Trainer {
 
         let architecture = Architecture(inputSize: data.train.pixelsPerImage, hidden: configuration.hidden,
                                         latent: configuration.latent)
+        try MemoryEstimate.requireFits(architecture, configuration: configuration, communicator: communicator)
         sync = Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
                                      communicator: communicator)
         evaluationModel = VariationalAutoencoder(

@@ -6,6 +6,8 @@ import Training
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Negative ELBO, reconstruction, KL and the importance-weighted bound on the test set, sharded over the job's ranks.")
+    /// More draws per image than this no longer move the bound visibly, and cost minutes per image.
+    static let importanceSampleLimit = 100_000
 
     @OptionGroup var input: CheckpointArgument
     @OptionGroup var data: DataOption
@@ -14,7 +16,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "One JSON object instead of the table.") var json = false
 
     func validate() throws {
-        guard importanceSamples >= 0 else { throw ValidationError("--iw must be >= 0 (got \(importanceSamples))") }
+        guard (0...Self.importanceSampleLimit).contains(importanceSamples) else {
+            throw ValidationError("--iw must be between 0 and \(Self.importanceSampleLimit) (got \(importanceSamples))")
+        }
     }
 
     func run() {

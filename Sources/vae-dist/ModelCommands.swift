@@ -64,7 +64,7 @@ struct Sample: ParsableCommand {
 
     func validate() throws {
         guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
-        guard columns > 0 else { throw ValidationError("--columns must be positive (got \(columns))") }
+        guard columns > 0, columns <= count else { throw ValidationError("--columns must be between 1 and --count \(count) (got \(columns))") }
     }
 
     func run() {

@@ -107,6 +107,8 @@ struct Train: ParsableCommand {
         try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
         try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
+        try require(!batchSize.multipliedReportingOverflow(by: accumulate).overflow,
+                    "--batch-size \(batchSize) x --accumulate \(accumulate) is too large to count (more than 2^63 samples per step)")
         try require(deterministic >= 0, "--deterministic must be >= 0 (got \(deterministic))")
         try require(!overlap || gradientSync == .allreduce, "--overlap needs --gradient-sync allreduce")
         try require(!overlap || deterministic == 0,
@@ -126,6 +128,11 @@ struct Train: ParsableCommand {
         if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
         try require(initialWeights == nil || resume == nil || resume == "auto",
                     "--init and --resume PATH exclude each other (with --resume auto, --init applies only when there is no checkpoint yet)")
+        if let refusal = MemoryEstimate.refusal(
+            hidden: hidden.widths, latent: latent, rowsPerRank: max(1, batchSize / LaunchEnvironment.size),
+            deterministicShardsPerRank: deterministic / LaunchEnvironment.size, inputSize: nil, available: PhysicalMemory.bytes) {
+            throw ValidationError(refusal)
+        }
         try require(faults != nil, "VAE_DIST_TEST_FAULT must be a comma-separated list of nan:RANK:STEP[:COUNT], signal:RANK:STEP:NUMBER or crash:RANK:STEP")
     }
 
