@@ -3,9 +3,10 @@ import Dataset
 import Foundation
 import Training
 
-struct Eval: ParsableCommand {
+struct Eval: ParsableCommand, FlagSpellings {
     static let configuration = CommandConfiguration(
         abstract: "Negative ELBO, reconstruction, KL and the importance-weighted bound on the test set, sharded over the job's ranks.")
+    static let flagNames = ["importanceSamples": "--iw"]
     /// More draws per image than this no longer move the bound visibly, and cost minutes per image.
     static let importanceSampleLimit = 100_000
 
@@ -23,7 +24,8 @@ struct Eval: ParsableCommand {
 
     func run() {
         withMPI(verbose: false) { world, _ throws(TrainingError) in
-            try evaluateCheckpoint(at: input.checkpoint, dataDirectory: data.data, importanceSamples: importanceSamples, communicator: world)
+            try FlagAgreement.require(command: "eval", settings, communicator: world)
+            return try evaluateCheckpoint(at: input.checkpoint, dataDirectory: data.data, importanceSamples: importanceSamples, communicator: world)
         } work: { report in
             guard LaunchEnvironment.isFirstRank else { return }
             if json {

@@ -10,7 +10,9 @@ import VAE
 extension Reconstruction: ExpressibleByArgument {}
 extension GradientSync: ExpressibleByArgument {}
 
-struct Train: ParsableCommand {
+struct Train: ParsableCommand, FlagSpellings {
+    static let flagNames = ["initialWeights": "--init"]
+
     static let configuration = CommandConfiguration(
         abstract: "Train a VAE on an MNIST-format dataset, data-parallel over the job's ranks.",
         discussion: """
@@ -162,6 +164,7 @@ struct Train: ParsableCommand {
     func run() {
         let configuration = trainingConfiguration
         withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
+            try FlagAgreement.require(command: "train", settings, communicator: communicator)
             let trainer = try Trainer(configuration: configuration, communicator: communicator,
                                       logger: logger, faults: faults ?? [])
             if Terminal.isInteractive {
