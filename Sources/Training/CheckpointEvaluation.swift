@@ -24,9 +24,12 @@ public struct EvaluationReport: Sendable {
 public let maximumImportanceDraws = 200_000_000
 
 /// Evaluates the checkpoint at `path` on the test set of `dataDirectory`,
-/// each rank taking an even share of the images.
+/// each rank taking an even share of the images. A stop signal on any rank
+/// ends every rank's evaluation together (``TrainingError/interrupted(signal:)``);
+/// rank 0 reports its progress to `progress`.
 public func evaluateCheckpoint(at path: String, dataDirectory: String, importanceSamples: Int,
-                               communicator: Communicator) throws(TrainingError) -> EvaluationReport {
+                               communicator: Communicator,
+                               progress: EvaluationProgress? = nil) throws(TrainingError) -> EvaluationReport {
     let (checkpoint, test) = try communicator.agree { () throws(TrainingError) -> (Checkpoint, ImageSet) in
         let checkpoint: Checkpoint
         do throws(CheckpointError) {
@@ -56,7 +59,7 @@ public func evaluateCheckpoint(at path: String, dataDirectory: String, importanc
     model.parameters.copy(from: checkpoint.parameters)
     // The ELBO itself (β = 1), whatever β the model was trained with.
     let evaluator = Evaluator(model: model, objective: Objective(reconstruction: checkpoint.objective.reconstruction, beta: 1),
-                              seed: checkpoint.seed, communicator: communicator)
+                              seed: checkpoint.seed, communicator: communicator, interruptible: true, progress: progress)
     let terms = try evaluator.lossTerms(on: test)
     let bound = importanceSamples > 0 ? try evaluator.negativeImportanceBound(on: test, samples: importanceSamples) : nil
     return EvaluationReport(checkpoint: path, architecture: checkpoint.architecture, step: checkpoint.progress.step,

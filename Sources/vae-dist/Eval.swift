@@ -1,11 +1,16 @@
 import ArgumentParser
 import Dataset
 import Foundation
+import SystemIO
 import Training
 
 struct Eval: ParsableCommand, FlagSpellings {
     static let configuration = CommandConfiguration(
-        abstract: "Negative ELBO, reconstruction, KL and the importance-weighted bound on the test set, sharded over the job's ranks.")
+        abstract: "Negative ELBO, reconstruction, KL and the importance-weighted bound on the test set, sharded over the job's ranks.",
+        discussion: """
+            Rank 0 shows its progress on standard error. Exit status: 0 done, 1 a run-time error, 64 bad usage, \
+            128 + the signal (130 SIGINT, 143 SIGTERM) when interrupted; nothing is printed then.
+            """)
     static let flagNames = ["importanceSamples": "--iw"]
     /// More draws per image than this no longer move the bound visibly, and cost minutes per image.
     static let importanceSampleLimit = 100_000
@@ -23,9 +28,13 @@ struct Eval: ParsableCommand, FlagSpellings {
     }
 
     func run() {
+        // Everything that can fail runs in setup, where every failure is agreed
+        // (the evaluation's collectives, and its stop checks, are on every rank).
         withMPI(verbose: false) { world, _ throws(TrainingError) in
             try FlagAgreement.require(command: "eval", settings, communicator: world)
-            return try evaluateCheckpoint(at: input.checkpoint, dataDirectory: data.data, importanceSamples: importanceSamples, communicator: world)
+            let display = world.isRoot ? EvaluationProgressDisplay(terminal: Terminal.isInteractive) : nil
+            return try evaluateCheckpoint(at: input.checkpoint, dataDirectory: data.data, importanceSamples: importanceSamples,
+                                          communicator: world, progress: display)
         } work: { report in
             guard LaunchEnvironment.isFirstRank else { return }
             if json {

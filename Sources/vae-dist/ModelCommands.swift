@@ -49,6 +49,7 @@ func imageSides(_ checkpoint: Checkpoint) -> (width: Int, height: Int)? {
 }
 
 func write(_ image: GridImage, to path: String) throws(TrainingError) {
+    try requireNotInterrupted()
     try image.write(to: path)
     print("wrote \(path) (\(image.width)x\(image.height))")
 }
@@ -131,6 +132,7 @@ struct Export: ParsableCommand {
     func run() {
         runAlone("export") { () throws(TrainingError) in
             let loaded = try loadCheckpoint(input.checkpoint)
+            try requireNotInterrupted()
             do throws(FileError) {
                 try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,
                                                             parameters: loaded.parameters), to: out)
