@@ -13,11 +13,13 @@ import Training
 /// digests. On a mismatch, the first rank that differs from rank 0 broadcasts
 /// its rendering and rank 0 names the first setting that differs.
 enum FlagAgreement {
-    /// Returns when every rank has the same `settings`; otherwise rank 0
-    /// throws ``TrainingError/ranksDisagree(_:)`` naming the difference and
-    /// every other rank ``TrainingError/failedOnOtherRank(_:)``, together.
-    static func require(command: String, _ settings: [Setting], communicator: Communicator) throws(TrainingError) {
-        let mine = canonical(command: command, settings)
+    /// Returns when every rank has the same `settings` (those named in
+    /// `excluding` aside); otherwise rank 0 throws
+    /// ``TrainingError/ranksDisagree(_:)`` naming the difference and every
+    /// other rank ``TrainingError/failedOnOtherRank(_:)``, together.
+    static func require(command: String, _ settings: [Setting], excluding: Set<String> = [],
+                        communicator: Communicator) throws(TrainingError) {
+        let mine = canonical(command: command, settings.filter { !excluding.contains($0.name) })
         let digests: [UInt64]
         do {
             digests = try communicator.allgather([digest(mine)])

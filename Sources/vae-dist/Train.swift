@@ -164,7 +164,9 @@ struct Train: ParsableCommand, FlagSpellings {
     func run() {
         let configuration = trainingConfiguration
         withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
-            try FlagAgreement.require(command: "train", settings, communicator: communicator)
+            // --data may differ: a node-local copy can sit under another path, and
+            // the trainer compares the data itself (size and digest) across ranks.
+            try FlagAgreement.require(command: "train", settings, excluding: ["--data"], communicator: communicator)
             let trainer = try Trainer(configuration: configuration, communicator: communicator,
                                       logger: logger, faults: faults ?? [])
             if Terminal.isInteractive {
