@@ -9,6 +9,17 @@
 # - root is allowed (containers, CI), and OpenMPI's ob1 messaging layer is
 #   preferred on one machine (it starts in ~0.03 s instead of ~0.3 s).
 # VAE_DIST overrides the binary (default: this checkout's release build).
+#
+# Exit status: vae-dist's, except that a job stopped by a signal after writing
+# its checkpoint returns 75 whatever mpirun returns (mpirun exits 1 when it was
+# itself signalled, though every rank exited 75). How: rank 0 writes the file
+# named by VAE_DIST_STOP_MARKER (a fresh path in a new temporary directory, so
+# no earlier stop's marker can be there) only after the stop's checkpoint is
+# on disk; this script returns 75 when that file exists after mpirun ends.
+# SIGINT (Ctrl-C) or SIGTERM to this script is passed to mpirun as SIGUSR1,
+# which mpirun forwards to the ranks without starting its kill timer (a
+# SIGTERM sent to mpirun itself leaves the ranks 1 s, odls_base_sigkill_timeout,
+# to finish the step and checkpoint before mpirun kills them).
 set -euo pipefail
 if [[ $# -lt 1 || ! $1 =~ ^[1-9][0-9]*$ ]]; then
     echo "usage: launch/local.sh N [train flags...] | launch/local.sh N SUBCOMMAND [flags...]" >&2
@@ -34,4 +45,22 @@ if [[ $(id -u) -eq 0 ]]; then
 fi
 export OMPI_MCA_pml=${OMPI_MCA_pml:-ob1}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-exec mpirun -np "$ranks" "${placement[@]}" "$binary" "$@"
+
+markers=$(mktemp -d "${TMPDIR:-/tmp}/vae-dist-local.XXXXXX")
+trap 'rm -rf "$markers"' EXIT
+export VAE_DIST_STOP_MARKER=$markers/stopped
+
+mpirun -np "$ranks" "${placement[@]}" "$binary" "$@" &
+job=$!
+trap 'kill -USR1 "$job" 2>/dev/null || true' INT TERM
+status=0
+wait "$job" || status=$?
+while kill -0 "$job" 2>/dev/null; do   # wait returned early for a trapped signal
+    status=0
+    wait "$job" || status=$?
+done
+if [[ -f $VAE_DIST_STOP_MARKER ]]; then
+    echo "local.sh: stopped cleanly ($(head -n 1 "$VAE_DIST_STOP_MARKER")); exit 75 (mpirun returned $status)" >&2
+    exit 75
+fi
+exit "$status"

@@ -41,9 +41,7 @@ public struct MNISTDirectory: Sendable {
     }
 
     private static func locateIfPresent(_ name: String, in path: String) throws(DatasetError) -> String? {
-        guard Files.isDirectory(path) else {
-            throw .unreadable(path: path, reason: Files.exists(path) ? "is not a directory" : "no such directory")
-        }
+        if let problem = Files.directoryProblem(path) { throw .unreadable(path: path, reason: problem) }
         return ["\(path)/\(name)", "\(path)/\(name).gz"].first { Files.exists($0) }
     }
 }

@@ -84,7 +84,9 @@ public enum Files {
                 throw FileError(path: current, reason: lastError())
             }
         }
-        guard isDirectory(path) else { throw FileError(path: path, reason: "exists and is not a directory") }
+        if let problem = directoryProblem(path) {
+            throw FileError(path: path, reason: problem == "is not a directory" ? "exists and is not a directory" : problem)
+        }
     }
 
     public static func isDirectory(_ path: String) -> Bool {
@@ -92,8 +94,11 @@ public enum Files {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// True when something is at `path`. A symbolic-link loop counts: the
+    /// name is there, so opening it reports the loop instead of the file
+    /// being taken for missing.
     public static func exists(_ path: String) -> Bool {
-        access(path, F_OK) == 0
+        access(path, F_OK) == 0 || errno == ELOOP
     }
 
     /// Names of the entries in a directory (without "." and "..").

@@ -16,13 +16,20 @@ public enum StopSignals {
     public static let handled: [Int32] = [SIGTERM, SIGINT, SIGUSR1]
     private static let received = Atomic<Int32>(0)
 
+    /// Installs the handlers and unblocks the signals: a process started
+    /// with them blocked (a mask inherited from a test runner's or a tool's
+    /// thread) would otherwise leave every stop request pending and unseen.
     public static func install() {
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
         for number in handled {
             signal(number) { number in
                 StopSignals.received.store(number, ordering: .relaxed)
                 signal(number, SIG_DFL)
             }
+            sigaddset(&unblocked, number)
         }
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
     }
 
     /// The last stop signal received, or nil.

@@ -1,6 +1,7 @@
 import Dataset
 import MPI
 import Randomness
+import SystemIO
 import RealModule
 import Tensors
 import VAE
@@ -14,6 +15,12 @@ struct Evaluator {
     let objective: Objective
     let seed: UInt64
     let communicator: Communicator
+    /// Stop early when a stop signal arrives (`vae-dist eval`), agreed by
+    /// every rank; training's per-epoch test loss runs to the end instead,
+    /// since the step's own agreement handles its stops.
+    var interruptible = false
+    /// Rank 0's progress, in rounds (each rank's next chunk or image).
+    var progress: EvaluationProgress?
 
     enum NoiseStream {
         /// z for the per-epoch test loss: one draw per image.
@@ -35,7 +42,13 @@ struct Evaluator {
         let chunk = model.batchCapacity
         let chunks = (set.rows.count + chunk - 1) / chunk
         var slots = [Double](repeating: 0, count: 3 * chunks)
-        for index in stride(from: communicator.rank, to: chunks, by: communicator.size) {
+        // Round r: rank k takes chunk r·N + k. Every rank runs every round,
+        // so the stop checks between rounds line up across ranks.
+        let rounds = (chunks + communicator.size - 1) / communicator.size
+        for round in 0..<rounds {
+            try checkForStop(phase: "ELBO", done: round, of: rounds)
+            let index = round * communicator.size + communicator.rank
+            guard index < chunks else { continue }
             let start = index * chunk
             let rows = min(chunk, set.rows.count - start)
             let batch = model.batch(rows: rows)
@@ -45,6 +58,7 @@ struct Evaluator {
             slots[3 * index + 1] = terms.reconstruction
             slots[3 * index + 2] = terms.kl
         }
+        progress?.phaseFinished("ELBO")
         let totals = try sum(slots)
         var sums = LossTerms()
         for index in 0..<chunks {
@@ -66,11 +80,25 @@ struct Evaluator {
         let shard = evenShard(count: set.rows.count, parts: communicator.size, index: communicator.rank)
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.importance)
         var bounds = [Double](repeating: 0, count: set.rows.count)
-        for image in shard {
+        // Round r: each rank's r-th image (shards differ by at most one), in
+        // batches of the model's capacity. A rank without an image in the
+        // last round still counts its batches, so the stop checks, agreed
+        // every 16 batches (4096 decoded rows at capacity 256), line up on
+        // every rank whatever K is.
+        let rounds = (set.rows.count + communicator.size - 1) / communicator.size
+        let batchesPerImage = (samples + model.batchCapacity - 1) / model.batchCapacity
+        let phase = "IWAE bound, K=\(samples)"
+        var batchesDone = 0
+        for round in 0..<rounds {
+            let image = shard.lowerBound + round
+            let hasImage = image < shard.upperBound
             var maximum = -Double.infinity
             var scaledSum: Double = 0
-            var drawn = 0
-            while drawn < samples {
+            for batchIndex in 0..<batchesPerImage {
+                if batchesDone % 16 == 0 { try checkForStop(phase: phase, done: round, of: rounds) }
+                batchesDone += 1
+                guard hasImage else { continue }
+                let drawn = batchIndex * model.batchCapacity
                 let rows = min(model.batchCapacity, samples - drawn)
                 let batch = model.batch(rows: rows)
                 let first = image * samples + drawn
@@ -83,12 +111,27 @@ struct Evaluator {
                         scaledSum += Double.exp(weight - maximum)
                     }
                 }
-                drawn += rows
             }
-            bounds[image] = -(maximum + Double.log(scaledSum) - Double.log(Double(samples)))
+            if hasImage { bounds[image] = -(maximum + Double.log(scaledSum) - Double.log(Double(samples))) }
         }
+        progress?.phaseFinished(phase)
         // One slot per image, added in image order: the same on any number of ranks.
         return try sum(bounds).reduce(0, +) / Double(set.rows.count)
+    }
+
+    /// Reports progress; when interruptible, agrees with every rank on
+    /// whether a stop signal arrived anywhere (one small allreduce) and
+    /// throws ``TrainingError/interrupted(signal:)`` on all of them at once.
+    private func checkForStop(phase: String, done: Int, of total: Int) throws(TrainingError) {
+        if communicator.isRoot { progress?.advanced(phase: phase, done: done, total: total) }
+        guard interruptible else { return }
+        let signal: Int32
+        do {
+            signal = try communicator.allreduce(StopSignals.pending ?? 0, .max)
+        } catch {
+            throw .mpi(error)
+        }
+        if signal != 0 { throw .interrupted(signal: signal) }
     }
 
     private func sum(_ values: [Double]) throws(TrainingError) -> [Double] {

@@ -88,6 +88,7 @@ public final class Trainer {
         let architecture = Architecture(inputSize: data.shape.features, hidden: configuration.hidden,
                                         latent: configuration.latent,
                                         hasDecoderLogVariance: configuration.objective.reconstruction.learnsDecoderVariance)
+        try MemoryEstimate.requireFits(architecture, configuration: configuration, communicator: communicator)
         sync = try Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
                                          communicator: communicator, logger: logger)
         evaluationModel = VariationalAutoencoder(

@@ -1,6 +1,9 @@
 import Dataset
 import MPI
 import SystemIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why training stopped early.
 public enum TrainingError: Error, CustomStringConvertible, Sendable {
@@ -21,6 +24,9 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     /// A stop signal reached some rank; every rank finished the step and the
     /// checkpoint at `step` was written.
     case stopped(step: Int, checkpoint: String?)
+    /// A stop signal reached some rank of a command that has nothing to save
+    /// (`eval`, `sample`, ...): every rank stops and nothing is written.
+    case interrupted(signal: Int32)
 
     public var description: String {
         switch self {
@@ -39,6 +45,7 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
         case let .failedOnOtherRank(rank): "rank \(rank) failed"
         case let .stopped(step, checkpoint):
             "stopped by a signal after step \(step)" + (checkpoint.map { "; wrote \($0), continue with --resume auto" } ?? "")
+        case let .interrupted(signal): "interrupted by \(Self.signalName(signal)); nothing was written"
         }
     }
 
@@ -46,15 +53,29 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     /// (rank 0's) suffices and every rank can exit cleanly.
     public var isAgreed: Bool {
         switch self {
-        case .failedOnOtherRank, .tooManyNonFiniteSteps, .stopped: true
+        case .failedOnOtherRank, .tooManyNonFiniteSteps, .stopped, .interrupted: true
         default: false
         }
     }
 
     /// The process exit status: 75 (EX_TEMPFAIL) for a graceful stop, whose
-    /// work is saved and can be resumed; 1 for every failure.
+    /// work is saved and can be resumed; 128 + the signal for an interrupted
+    /// command with nothing to save (130 for SIGINT, 143 for SIGTERM), as a
+    /// shell reports a process the signal ended; 1 for every failure.
     public var exitStatus: Int32 {
-        if case .stopped = self { return 75 }
-        return 1
+        switch self {
+        case .stopped: 75
+        case let .interrupted(signal): 128 + signal
+        default: 1
+        }
+    }
+
+    static func signalName(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGUSR1: "SIGUSR1"
+        default: "signal \(number)"
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MPI
+import SystemIO
 import Tensors
 import Training
 
@@ -30,6 +31,16 @@ struct GEMMBound: ParsableCommand {
     func validate() throws {
         guard batch > 0, input > 0, latent > 0, repetitions > 0, blasThreads > 0 else {
             throw ValidationError("--batch, --input, --latent, --repetitions and --blas-threads must be positive")
+        }
+        guard repetitions <= 1_000_000 else { throw ValidationError("--repetitions must be at most 1000000 (got \(repetitions))") }
+        guard blasThreads <= 256 else { throw ValidationError("--blas-threads must be between 1 and 256 (got \(blasThreads))") }
+        // The largest multiply's three matrices live at once; counted in
+        // Double, which cannot overflow, against the machine's memory.
+        let widths = [Double(input)] + hidden.widths.map(Double.init) + [2 * Double(latent)]
+        let largest = zip(widths, widths.dropFirst()).map { a, b in Double(batch) * a + a * b + Double(batch) * b }.max() ?? 0
+        let bytes = 4 * largest
+        if let memory = PhysicalMemory.bytes, bytes > Double(memory) {
+            throw ValidationError("--batch \(batch) --input \(input) --hidden \(hidden) --latent \(latent) need \(String(format: "%.3g", bytes / Double(1 << 30))) GiB for one multiply, more than this machine's \(PhysicalMemory.gibibytes(memory)) of memory")
         }
     }
 
@@ -85,6 +96,12 @@ struct AllreduceCost: ParsableCommand {
         commandName: "allreduce", abstract: "Time in-place float allreduces of 4 B to 16 MiB; fit latency α and bandwidth β.")
 
     @Option(help: "Timed repetitions per size (the median is reported).") var repetitions: Int = 50
+
+    func validate() throws {
+        guard (1...1_000_000).contains(repetitions) else {
+            throw ValidationError("--repetitions must be between 1 and 1000000 (got \(repetitions))")
+        }
+    }
 
     func run() throws {
         withMPI(verbose: false) { world, logger throws(TrainingError) in

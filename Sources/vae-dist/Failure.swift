@@ -1,4 +1,5 @@
 import Foundation
+import SystemIO
 import Training
 
 /// The one way a vae-dist command fails after its flags were parsed: one
@@ -21,6 +22,11 @@ enum Failure {
 /// Under a launcher with several ranks, every rank would write the same
 /// file and print the same lines, so such a command refuses to start there
 /// (rank 0 says so; every rank exits 64).
+///
+/// Stop signals are recorded rather than fatal, so the command can check
+/// ``requireNotInterrupted()`` before it writes anything and end with one
+/// line and 128 + the signal, leaving no output file (a second signal still
+/// ends it at once).
 func runAlone(_ command: String, _ body: () throws(TrainingError) -> Void) {
     if LaunchEnvironment.size > 1 {
         if LaunchEnvironment.isFirstRank {
@@ -28,10 +34,29 @@ func runAlone(_ command: String, _ body: () throws(TrainingError) -> Void) {
         }
         exit(64)
     }
+    StopSignals.install()
+    injectTestSignal()
     do {
         try body()
     } catch {
         Failure.report(error.description)
         exit(error.exitStatus)
+    }
+}
+
+/// Throws ``TrainingError/interrupted(signal:)`` when a stop signal arrived:
+/// called by the single-process commands before they write their output.
+func requireNotInterrupted() throws(TrainingError) {
+    if let signal = StopSignals.pending { throw .interrupted(signal: signal) }
+}
+
+/// For tests: `VAE_DIST_TEST_FAULT=signal:0:0:NUMBER` raises NUMBER once a
+/// single-process command has started its work, through the real handler,
+/// as a Ctrl-C at that moment would (its work takes too little time to hit
+/// from outside reliably).
+private func injectTestSignal() {
+    guard let text = ProcessInfo.processInfo.environment["VAE_DIST_TEST_FAULT"] else { return }
+    for fault in text.split(separator: ",").compactMap({ FaultInjection(String($0)) }) {
+        if case let .signal(0, 0, number) = fault { StopSignals.simulate(number) }
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `--hidden 400` or `--hidden 128,64`: the encoder's hidden widths, input
 /// side first (the decoder mirrors them).
-struct LayerWidths: ExpressibleByArgument, Sendable {
+struct LayerWidths: ExpressibleByArgument, CustomStringConvertible, Sendable {
     let widths: [Int]
 
     init?(argument: String) {
@@ -11,7 +11,10 @@ struct LayerWidths: ExpressibleByArgument, Sendable {
         widths = parts.compactMap { $0 }
     }
 
-    var defaultValueDescription: String { widths.map(String.init).joined(separator: ",") }
+    /// `128,64`, as the flag is written.
+    var description: String { widths.map(String.init).joined(separator: ",") }
+
+    var defaultValueDescription: String { description }
 
     init(_ widths: [Int]) { self.widths = widths }
 }

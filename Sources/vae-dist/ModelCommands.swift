@@ -33,6 +33,7 @@ enum PictureOutput {
 
     /// Writes `rows` (in the model's data units) as the output asks.
     func write(_ rows: [[Float]], format: InputFormat, pictures: ModelPictures, grid: () -> GridImage) throws(TrainingError) {
+        try requireNotInterrupted()
         switch self {
         case let .numpy(path):
             try writeArray(rows, format: format, to: path)
@@ -50,6 +51,7 @@ enum PictureOutput {
 /// Writes rows in the data's own units (bytes' 0...255 scale restored) as a
 /// float32 `.npy` shaped like the training input, atomically.
 func writeArray(_ rows: [[Float]], format: InputFormat, to path: String) throws(TrainingError) {
+    try requireNotInterrupted()
     let scale = format.storedScale
     let values = rows.flatMap { row in row.map { $0 * scale } }
     let shape = format.arrayShape(count: rows.count)
@@ -74,7 +76,7 @@ struct Sample: ParsableCommand {
 
     func validate() throws {
         guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
-        guard columns > 0, columns <= 4096 else { throw ValidationError("--columns must be between 1 and 4096 (got \(columns))") }
+        guard columns > 0, columns <= count else { throw ValidationError("--columns must be between 1 and --count \(count) (got \(columns))") }
     }
 
     func run() {
@@ -167,6 +169,7 @@ struct Export: ParsableCommand {
         runAlone("export") { () throws(TrainingError) in
             try OutputGuard.check(out, inputs: [input.checkpoint], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
+            try requireNotInterrupted()
             do throws(FileError) {
                 try Files.writeAtomically(ModelFile.encoded(architecture: loaded.architecture, objective: loaded.objective,
                                                             parameters: loaded.parameters, input: loaded.input), to: out)

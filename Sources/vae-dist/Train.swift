@@ -12,7 +12,9 @@ extension Normalization.Mode: ExpressibleByArgument {}
 extension TrainingSchedule.Shape: ExpressibleByArgument {}
 extension GradientSync: ExpressibleByArgument {}
 
-struct Train: ParsableCommand {
+struct Train: ParsableCommand, FlagSpellings {
+    static let flagNames = ["initialWeights": "--init"]
+
     static let configuration = CommandConfiguration(
         abstract: "Train a VAE on your data (an MNIST directory, a .npy array or a folder of PNGs), data-parallel over the job's ranks.",
         discussion: """
@@ -168,6 +170,8 @@ struct Train: ParsableCommand {
         try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
         try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
+        try require(!batchSize.multipliedReportingOverflow(by: accumulate).overflow,
+                    "--batch-size \(batchSize) x --accumulate \(accumulate) is too large to count (more than 2^63 samples per step)")
         try require(deterministic >= 0, "--deterministic must be >= 0 (got \(deterministic))")
         try require(!overlap || gradientSync == .allreduce, "--overlap needs --gradient-sync allreduce")
         if deterministic > 0, let conflict = gradientSync.conflictWithDeterministic { try require(false, conflict) }
@@ -188,6 +192,11 @@ struct Train: ParsableCommand {
         if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
         try require(initialWeights == nil || resume == nil || resume == "auto",
                     "--init and --resume PATH exclude each other (with --resume auto, --init applies only when there is no checkpoint yet)")
+        if let refusal = MemoryEstimate.refusal(
+            hidden: hidden.widths, latent: latent, rowsPerRank: max(1, batchSize / LaunchEnvironment.size),
+            deterministicShardsPerRank: deterministic / LaunchEnvironment.size, inputSize: nil, available: PhysicalMemory.bytes) {
+            throw ValidationError(refusal)
+        }
         try require(faults != nil, "VAE_DIST_TEST_FAULT must be a comma-separated list of nan:RANK:STEP[:COUNT], signal:RANK:STEP:NUMBER or crash:RANK:STEP")
     }
 
@@ -221,6 +230,9 @@ struct Train: ParsableCommand {
     func run() {
         let configuration = trainingConfiguration
         withMPI(verbose: verbose) { communicator, logger throws(TrainingError) in
+            // --data may differ: a node-local copy can sit under another path, and
+            // the trainer compares the data itself (size and digest) across ranks.
+            try FlagAgreement.require(command: "train", settings, excluding: ["--data"], communicator: communicator)
             let trainer = try Trainer(configuration: configuration, communicator: communicator,
                                       logger: logger, faults: faults ?? [])
             if Terminal.isInteractive {

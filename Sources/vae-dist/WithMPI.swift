@@ -38,8 +38,11 @@ func withMPI<State>(
         switch error {
         case .failedOnOtherRank:
             break  // the failing rank reports; this one only leaves cleanly
-        case .stopped:
-            if world.isRoot { logger.notice("\(error.description)") }
+        case let .stopped(step, checkpoint):
+            if world.isRoot {
+                logger.notice("\(error.description)")
+                StopMarker.record(step: step, checkpoint: checkpoint)
+            }
         default:
             // A collective outcome is the same everywhere: rank 0 says it once.
             if !error.isAgreed || world.isRoot { Failure.report(error.description, rank: world.rank, size: world.size) }

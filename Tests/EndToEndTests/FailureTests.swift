@@ -118,6 +118,24 @@ extension ProcessTests {
             #expect(result.error.contains("rank 1 loaded different data from rank 0"), "\(result.error)")
         }
 
+        /// An MPMD launch whose ranks got different flags: refused by rank 0
+        /// naming the setting and both values, before any allocation, no hang.
+        @Test(arguments: [
+            (["--hidden", "16"], ["--hidden", "32"], "rank 1 was started with --hidden 32, rank 0 with --hidden 16"),
+            (["--lr", "0.001"], ["--lr", "0.01"], "rank 1 was started with --lr 0.01, rank 0 with --lr 0.001"),
+            ([], ["--max-steps", "4"], "rank 1 was started with --max-steps 4, rank 0 without --max-steps"),
+        ])
+        func ranksStartedWithDifferentFlagsRefuseToStart(first: [String], second: [String], message: String) throws {
+            let run = try SmallRun()
+            let a = run.arguments(first), b = run.arguments(second)
+            let result = Command.execute("/usr/bin/mpirun", ["--timeout", "60", "-np", "1", Command.binary] + a
+                                            + [":", "-np", "1", Command.binary] + b, timeout: 75)
+            #expect(result.status == 1 && !result.timedOut && result.seconds < 30, "\(result.combined)")
+            let errors = result.error.split(separator: "\n").filter { $0.hasPrefix("vae-dist: error:") }
+            #expect(errors.count == 1 && errors.first?.contains(message) == true, "\(result.error)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: run.out.path).isEmpty, "nothing written")
+        }
+
         @Test func resumingOnImagesOfAnotherSizeIsRefused() throws {
             let run = try SmallRun()
             expectSuccess(run.train(ranks: 0, ["--max-steps", "2"]))

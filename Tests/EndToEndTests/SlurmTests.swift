@@ -131,6 +131,12 @@ extension ProcessTests {
             #expect(fields["JobState"] == "COMPLETED", "job ended \(fields["JobState"] ?? "?"):\n\(text)")
             #expect(fields["Restarts"] == "1", "restarts: \(fields["Restarts"] ?? "?")\n\(text)")
             #expect(text.contains("stopped by a signal after step"), "\(text)")
+            // The batch script's own status for the stopped run (the stop marker's verdict), then 0 for the
+            // resumed one. (`scontrol requeue` ends the batch shell itself, which then reports nothing.)
+            #expect(text.hasSuffix("slurm.sbatch: exit status 0\n"), "\(text)")
+            if preemption == "time-limit signal" {
+                #expect(text.contains("slurm.sbatch: exit status 75"), "\(text)")
+            }
             #expect(text.contains("restart 1") && text.contains("resuming from"), "\(text)")
             let final = try Data(contentsOf: URL(fileURLWithPath: out + "/checkpoint-000002560.safetensors"))
             #expect(final == (try reference.checkpointBytes(step: 2560)), "the resumed job must end where the uninterrupted one does")

@@ -87,12 +87,25 @@ public enum Command {
         process.standardOutput = output
         process.standardError = error
         do {
-            try process.run()
+            try withStopSignalsUnblocked { try process.run() }
         } catch {
             return nil
         }
         return RunningCommand(process: process, outputFile: outputFile, errorFile: errorFile, output: output, error: error)
     }
+}
+
+/// Runs `body` (a spawn) with SIGINT, SIGTERM and SIGUSR1 unblocked in this
+/// thread: a child inherits the spawning thread's signal mask, and the test
+/// runner's threads block these, so a launcher script started from them
+/// could never trap the Ctrl-C a test sends it, as no user's shell would.
+func withStopSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+    var stops = sigset_t(), previous = sigset_t()
+    sigemptyset(&stops)
+    for number in [SIGINT, SIGTERM, SIGUSR1] { sigaddset(&stops, number) }
+    pthread_sigmask(SIG_UNBLOCK, &stops, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    return try body()
 }
 
 /// A started process (mpirun or vae-dist) and where its output goes.

@@ -1,0 +1,75 @@
+import MPI
+import SystemIO
+import VAE
+
+/// What one rank's training buffers take, worked out before any of them is
+/// allocated, so a model or batch too large for the machine is refused with
+/// the figures instead of ending in an allocation failure, an overflow trap
+/// or the kernel's OOM killer.
+///
+/// bytes = 4 × (parameters × copies + row width × rows), where
+/// - copies counts every parameter-sized Float buffer a rank may hold: the
+///   parameters, their gradients, Adam's two moments, the evaluation model's
+///   gradients, and on rank 0 the gathered moments and the three tensors of an
+///   encoded checkpoint (10), plus, with `--deterministic M`, the micro-shard
+///   replicas' gradients (M/N) and the fixed-point sums (3 Float-sized);
+/// - row width is the activations and activation gradients of one sample
+///   (4 × input + 4 × Σ hidden + 7 × latent + 1, as `Workspace` lays them out);
+/// - rows are the rank's batch plus the evaluation model's 256.
+///
+/// Every product and sum is overflow-checked: nil means "more than `Int`".
+public struct MemoryEstimate: Sendable, Equatable {
+    public let parameters: Int
+    public let bytes: Int
+
+    /// Float-sized copies of the parameters, before `--deterministic`.
+    static let parameterCopies = 10
+
+    public init?(architecture: Architecture, rowsPerRank: Int, deterministicShardsPerRank: Int) {
+        guard let parameters = architecture.checkedParameterCount else { return nil }
+        let copies = Self.parameterCopies + (deterministicShardsPerRank > 0 ? deterministicShardsPerRank + 3 : 0)
+        var width = Checked(4).times(architecture.inputSize)
+        width = width.plus(Checked(4).times(architecture.hidden.reduce(into: Checked(0)) { $0 = $0.plus($1) }))
+        width = width.plus(Checked(7).times(architecture.latent)).plus(1)
+        let rows = Checked(rowsPerRank).plus(Trainer.evaluationCapacity)
+        let floats = Checked(parameters).times(copies).plus(width.times(rows))
+        guard let bytes = floats.times(4).value else { return nil }
+        self.parameters = parameters
+        self.bytes = bytes
+    }
+
+    /// For `--hidden`, `--latent` and the per-rank batch: nil when they fit in
+    /// `available` bytes, else one line saying what they would need.
+    /// `inputSize` nil means the data is not known yet: the estimate then
+    /// uses an input of one pixel, a lower bound for any data.
+    public static func refusal(hidden: [Int], latent: Int, rowsPerRank: Int, deterministicShardsPerRank: Int,
+                               inputSize: Int?, available: Int?) -> String? {
+        guard let available else { return nil }
+        let architecture = Architecture(inputSize: inputSize ?? 1, hidden: hidden, latent: latent)
+        let flags = "--hidden \(hidden.map(String.init).joined(separator: ",")) --latent \(latent) at a batch of \(rowsPerRank) per rank"
+        let model = inputSize == nil ? "(for any input size)" : "(a \(architecture) model)"
+        guard let estimate = MemoryEstimate(architecture: architecture, rowsPerRank: rowsPerRank,
+                                            deterministicShardsPerRank: deterministicShardsPerRank) else {
+            return "\(flags) \(model) is too large to count in memory (more than 2^63 bytes); use smaller --hidden, --latent or --batch-size"
+        }
+        guard estimate.bytes > available else { return nil }
+        return "\(flags) \(model) needs \(inputSize == nil ? "at least " : "")\(PhysicalMemory.gibibytes(estimate.bytes)) per rank "
+            + "(\(estimate.parameters) parameters in \(Self.parameterCopies)+ copies, and activations), more than this machine's "
+            + "\(PhysicalMemory.gibibytes(available)) of memory; use smaller --hidden, --latent or --batch-size"
+    }
+
+    /// Refuses, on every rank together, a run whose buffers would not fit in
+    /// this machine's memory (each rank measures its own node).
+    static func requireFits(_ architecture: Architecture, configuration: TrainingConfiguration,
+                            communicator: Communicator) throws(TrainingError) {
+        try communicator.agree { () throws(TrainingError) in
+            let shards = configuration.deterministicShards / communicator.size
+            if let refusal = refusal(hidden: architecture.hidden, latent: architecture.latent,
+                                     rowsPerRank: configuration.globalBatchSize / communicator.size,
+                                     deterministicShardsPerRank: shards, inputSize: architecture.inputSize,
+                                     available: PhysicalMemory.bytes) {
+                throw .configuration(refusal)
+            }
+        }
+    }
+}

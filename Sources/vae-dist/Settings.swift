@@ -1,0 +1,84 @@
+import ArgumentParser
+
+/// One parsed flag or argument of a command, as text: what ranks compare
+/// before they start, and what a disagreement names.
+struct Setting: Equatable, Sendable {
+    /// `--lr`, or a positional argument's name (`checkpoint`).
+    let name: String
+    /// Nil for an optional flag that was not given.
+    let value: String?
+
+    /// How the setting reads in a message: `with --lr 0.01`, `without --max-steps`.
+    var rendered: String { value.map { "with \(name) \($0)" } ?? "without \(name)" }
+}
+
+/// Commands whose properties are not named like their flags (`--init` for
+/// `initialWeights`) say so here; every other property `fooBar` is
+/// `--foo-bar`, ArgumentParser's own default.
+protocol FlagSpellings {
+    static var flagNames: [String: String] { get }
+}
+
+extension ParsableArguments {
+    /// Every flag and argument of this parsed command, in declaration order,
+    /// option groups expanded in place.
+    ///
+    /// Read from the property wrappers themselves, so a flag added to a
+    /// command is compared without anyone remembering to list it.
+    var settings: [Setting] {
+        let spellings = (Self.self as? FlagSpellings.Type)?.flagNames ?? [:]
+        return Mirror(reflecting: self).children.flatMap { child -> [Setting] in
+            guard let label = child.label, label.hasPrefix("_"), let wrapper = child.value as? SettingSource else { return [] }
+            let property = String(label.dropFirst())
+            return wrapper.settings(named: spellings[property] ?? "--" + kebabCase(property))
+        }
+    }
+}
+
+/// A property wrapper of ArgumentParser that holds one or more settings.
+protocol SettingSource {
+    func settings(named name: String) -> [Setting]
+}
+
+extension Option: SettingSource {
+    func settings(named name: String) -> [Setting] { [Setting(name: name, value: settingText(wrappedValue))] }
+}
+
+extension Flag: SettingSource {
+    func settings(named name: String) -> [Setting] { [Setting(name: name, value: settingText(wrappedValue))] }
+}
+
+extension Argument: SettingSource {
+    /// Positional: named by the property, without dashes.
+    func settings(named name: String) -> [Setting] {
+        [Setting(name: String(name.drop { $0 == "-" }), value: settingText(wrappedValue))]
+    }
+}
+
+extension OptionGroup: SettingSource {
+    func settings(named _: String) -> [Setting] { wrappedValue.settings }
+}
+
+/// `batchSize` -> `batch-size`.
+func kebabCase(_ name: String) -> String {
+    name.reduce(into: "") { text, character in
+        if character.isUppercase {
+            text += "-" + character.lowercased()
+        } else {
+            text.append(character)
+        }
+    }
+}
+
+/// A value as the user would type it: optionals unwrapped (nil when
+/// unset), enumerations by their raw value.
+func settingText(_ value: Any) -> String? {
+    let mirror = Mirror(reflecting: value)
+    if mirror.displayStyle == .optional {
+        return mirror.children.first.flatMap { settingText($0.value) }
+    }
+    if let raw = value as? any RawRepresentable {
+        return String(describing: raw.rawValue)
+    }
+    return String(describing: value)
+}
