@@ -14,6 +14,8 @@ struct Evaluator {
     let objective: Objective
     let seed: UInt64
     let communicator: Communicator
+    /// The trainer's watchdog and step, when the reductions are waits it watches.
+    var watched: (watchdog: StallWatchdog, step: Int)?
 
     enum NoiseStream {
         /// z for the per-epoch test loss: one draw per image.
@@ -93,6 +95,8 @@ struct Evaluator {
 
     private func sum(_ values: [Double]) throws(TrainingError) -> [Double] {
         var totals = values
+        if let watched { watched.watchdog.enter(.evaluation, step: watched.step) }
+        defer { watched?.watchdog.leave() }
         do {
             try communicator.allreduce(&totals)
         } catch {
