@@ -15,7 +15,9 @@ extension Trainer {
         let test = try evaluateTestSet()
         let peakResident: Double
         do {
-            peakResident = try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
+            peakResident = try watchdog.waiting(at: .epochEnd, step: progress.step) { () throws(MPIError) in
+                try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
+            }
         } catch {
             throw .mpi(error)
         }

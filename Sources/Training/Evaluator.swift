@@ -21,6 +21,8 @@ struct Evaluator {
     var interruptible = false
     /// Rank 0's progress, in rounds (each rank's next chunk or image).
     var progress: EvaluationProgress?
+    /// The trainer's watchdog and step, when the reductions are waits it watches.
+    var watched: (watchdog: StallWatchdog, step: Int)?
 
     enum NoiseStream {
         /// z for the per-epoch test loss: one draw per image.
@@ -136,6 +138,8 @@ struct Evaluator {
 
     private func sum(_ values: [Double]) throws(TrainingError) -> [Double] {
         var totals = values
+        if let watched { watched.watchdog.enter(.evaluation, step: watched.step) }
+        defer { watched?.watchdog.leave() }
         do {
             try communicator.allreduce(&totals)
         } catch {

@@ -15,7 +15,9 @@ extension Trainer {
     func saveCheckpoint() throws(TrainingError) -> String? {
         let moments: (first: Vector, second: Vector)?
         do {
-            moments = try sync.optimizer.gatherMoments()
+            moments = try watchdog.waiting(at: .checkpointGather, step: progress.step) { () throws(MPIError) in
+                try sync.optimizer.gatherMoments()
+            }
         } catch {
             throw .mpi(error)
         }
@@ -39,7 +41,9 @@ extension Trainer {
     func saveBest() throws(TrainingError) {
         let moments: (first: Vector, second: Vector)?
         do {
-            moments = try sync.optimizer.gatherMoments()
+            moments = try watchdog.waiting(at: .checkpointGather, step: progress.step) { () throws(MPIError) in
+                try sync.optimizer.gatherMoments()
+            }
         } catch {
             throw .mpi(error)
         }

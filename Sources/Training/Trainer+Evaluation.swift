@@ -33,7 +33,7 @@ extension Trainer {
     func evaluateTestSet() throws(TrainingError) -> LossTerms? {
         guard let testSource else { return nil }
         return try Evaluator(model: evaluationModel, objective: configuration.objective, seed: configuration.seed,
-                             communicator: communicator).lossTerms(on: testSource)
+                             communicator: communicator, watched: (watchdog, progress.step)).lossTerms(on: testSource)
     }
 
     /// Rank 0: `samples.png` (64 decodes of fixed z ~ N(0, I), so successive

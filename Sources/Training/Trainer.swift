@@ -52,6 +52,10 @@ public final class Trainer {
     public var progressReporter: ProgressReporter?
     /// Test-only faults; see ``FaultInjection``.
     let faults: [FaultInjection]
+    /// Ends the job when this rank waits too long for the others (`--stall-timeout`).
+    let watchdog: StallWatchdog
+    /// Recent step times, which raise the watchdog's limit for slow steps.
+    var stepTimes = StepTimeMedian()
 
     /// Rows per batch of the evaluation model.
     static let evaluationCapacity = 256
@@ -65,6 +69,7 @@ public final class Trainer {
         self.communicator = communicator
         self.logger = logger
         self.faults = faults
+        watchdog = StallWatchdog(minimumSeconds: configuration.stallTimeout, rank: communicator.rank, size: communicator.size)
         BLASThreads.set(configuration.blasThreads)
 
         let data = try TrainingData.load(

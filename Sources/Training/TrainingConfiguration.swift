@@ -62,13 +62,17 @@ public struct TrainingConfiguration: Sendable {
     /// `--deterministic M`: micro-shards per global batch for bitwise
     /// reproducibility across rank counts dividing M (0: off).
     public var deterministicShards: Int
+    /// `--stall-timeout`: seconds a rank may wait for the others at one
+    /// synchronization point (raised for slow steps, see ``StallWatchdog``)
+    /// before it ends the job; 0: wait forever.
+    public var stallTimeout: Double
 
     public init(dataDirectory: String, testData: String?, holdout: Double?, holdoutSeed: UInt64,
                 normalize: Normalization.Mode, binarize: Bool, outputDirectory: String, hidden: [Int], latent: Int, objective: Objective,
                 learningRate: Float, schedule: TrainingSchedule, clipGradNorm: Float?, patience: Int?, epochs: Int, globalBatchSize: Int, accumulate: Int, seed: UInt64, maxSteps: Int?,
                 checkpointEvery: Int, keep: Int, resume: Resume, initialWeights: String?, blasThreads: Int,
                 imagesEvery: Int, logEvery: Int, maxBadSteps: Int, gradientSync: GradientSync, overlap: Bool,
-                deterministicShards: Int) {
+                deterministicShards: Int, stallTimeout: Double) {
         self.dataDirectory = dataDirectory
         self.testData = testData
         self.holdout = holdout
@@ -99,5 +103,6 @@ public struct TrainingConfiguration: Sendable {
         self.gradientSync = gradientSync
         self.overlap = overlap
         self.deterministicShards = deterministicShards
+        self.stallTimeout = stallTimeout
     }
 }

@@ -12,6 +12,8 @@ extension Trainer {
     /// agreed stop), the synchronizer releases what it holds in MPI.
     @discardableResult
     public func run() throws(TrainingError) -> EpochMetrics? {
+        startWatchdog()
+        defer { watchdog.stop() }
         let outcome: Result<EpochMetrics?, TrainingError>
         do {
             outcome = .success(try train())
@@ -20,7 +22,7 @@ extension Trainer {
         }
         if outcome.isAgreedEnd {
             do {
-                try sync.finish()
+                try watchdog.waiting(at: .release, step: progress.step) { () throws(MPIError) in try sync.finish() }
             } catch {
                 throw .mpi(error)
             }
@@ -54,7 +56,9 @@ extension Trainer {
             var stepsThisRun = 0
             var stopRequested = false
             repeat {
+                let stepStart = MPIEnvironment.wallTime
                 stopRequested = try step(order: order, source: source, noise: noise)
+                recordStepTime(MPIEnvironment.wallTime - stepStart)
                 stepsThisRun += 1
                 if stepsThisRun == 1, let anonymous = ProcessMemory.residentAnonymousBytes {
                     // Every rank says it (prefixed with its rank): memory is per process.
@@ -86,7 +90,9 @@ extension Trainer {
                 // No rank leaves before rank 0's checkpoint is on disk: mpirun
                 // ends the whole job as soon as one rank exits non-zero.
                 do {
-                    try communicator.barrier()
+                    try watchdog.waiting(at: .stopBarrier, step: progress.step) { () throws(MPIError) in
+                        try communicator.barrier()
+                    }
                 } catch {
                     throw .mpi(error)
                 }

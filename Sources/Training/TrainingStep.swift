@@ -1,3 +1,4 @@
+import MPI
 import Randomness
 import SystemIO
 import VAE
@@ -32,7 +33,9 @@ extension Trainer {
 
         let agreed: StepReport
         do {
-            agreed = try sync.agree(report)
+            agreed = try watchdog.waiting(at: .gradientAgreement, step: index + 1) { () throws(MPIError) in
+                try sync.agree(report)
+            }
         } catch {
             throw .mpi(error)
         }
@@ -44,7 +47,9 @@ extension Trainer {
         } else {
             let norm: Double
             do {
-                norm = try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm)
+                norm = try watchdog.waiting(at: .update, step: progress.step) { () throws(MPIError) in
+                    try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm)
+                }
             } catch {
                 throw .mpi(error)
             }

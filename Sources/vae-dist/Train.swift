@@ -23,7 +23,9 @@ struct Train: ParsableCommand, FlagSpellings {
             --batch-size is the global batch: each of N ranks takes batch/N samples of every step, \
             so N ranks compute the same update as one process.
             Exit status: 0 done, 1 a run-time error (reported on standard error), 64 bad usage, \
-            75 stopped by a signal after writing a checkpoint (continue with --resume auto).
+            75 stopped by a signal after writing a checkpoint (continue with --resume auto). \
+            A rank that waits for the others longer than --stall-timeout (a rank stopped or hung) ends \
+            the job with exit 1; the newest checkpoint stays intact.
             """)
 
     @OptionGroup var data: DataOption
@@ -144,6 +146,10 @@ struct Train: ParsableCommand, FlagSpellings {
             help: "Bitwise-reproducible training on any number of ranks dividing M: each batch is cut into M micro-shards summed exactly (0: off; see docs/determinism.md).")
     var deterministic: Int = 0
 
+    @Option(name: .customLong("stall-timeout"), parsing: .unconditional,
+            help: "End the job (exit 1, one line naming the step and where) when a rank has waited this many seconds for the others at one synchronization point (a rank stopped or hung), raised to 20 x the median step time for slow steps; 0: wait forever.")
+    var stallTimeout: Double = 240
+
     @Flag(help: "Log more (each checkpoint written).")
     var verbose = false
 
@@ -187,6 +193,7 @@ struct Train: ParsableCommand, FlagSpellings {
         try require(blasThreads > 0 && blasThreads <= 256, "--blas-threads must be between 1 and 256 (got \(blasThreads))")
         try require(imagesEvery >= 0, "--images-every must be >= 0 (got \(imagesEvery))")
         try require(logEvery >= 0, "--log-every must be >= 0 (got \(logEvery))")
+        try require(stallTimeout >= 0 && stallTimeout <= 1e9, "--stall-timeout must be between 0 (off) and 1e9 seconds (got \(stallTimeout))")
         try require(maxBadSteps >= 1, "--max-bad-steps must be at least 1 (got \(maxBadSteps))")
         try require(!out.isEmpty, "--out must not be empty")
         if let resume { try require(!resume.isEmpty, "--resume needs a checkpoint path or 'auto'") }
@@ -217,7 +224,8 @@ struct Train: ParsableCommand, FlagSpellings {
             checkpointEvery: checkpointEvery, keep: keep,
             resume: resume,
             initialWeights: initialWeights, blasThreads: blasThreads, imagesEvery: imagesEvery, logEvery: logEvery,
-            maxBadSteps: maxBadSteps, gradientSync: gradientSync, overlap: overlap, deterministicShards: deterministic)
+            maxBadSteps: maxBadSteps, gradientSync: gradientSync, overlap: overlap, deterministicShards: deterministic,
+            stallTimeout: stallTimeout)
     }
 
     /// Test-only faults from `VAE_DIST_TEST_FAULT`; nil if it is malformed.
