@@ -78,7 +78,7 @@ public func evaluateCheckpoint(at path: String, data: String, holdout: Double?, 
     try communicator.agree { () throws(TrainingError) in
         let (draws, overflow) = importanceSamples.multipliedReportingOverflow(by: test.count)
         if overflow || draws > maximumImportanceDraws {
-            throw .configuration("--iw \(importanceSamples) on the \(test.count) rows of \(data) is \(overflow ? "too many" : String(draws)) importance draws, more than the \(maximumImportanceDraws) eval takes on (over half an hour for the default model); use a smaller --iw (1000 ranks models; 5000 is the literature's standard)")
+            throw .configuration("--iw \(importanceSamples) on the \(test.count) test images of \(data) is \(overflow ? "too many" : String(draws)) importance draws, more than the \(maximumImportanceDraws) eval takes on (over half an hour for the default model); use a smaller --iw (1000 ranks models; 5000 is the literature's standard)")
         }
     }
     let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: Trainer.evaluationCapacity)

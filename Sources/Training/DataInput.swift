@@ -82,7 +82,11 @@ struct DataInput {
                 status = try Files.status(path)
             } catch {
                 // --data names a directory or a file: say both when neither exists.
-                let reason = error.reason == "No such file or directory" ? "no such directory or file" : error.reason
+                let reason = switch error.reason {
+                case "No such file or directory": "no such directory or file"
+                case "Too many levels of symbolic links": "is a symbolic link loop"
+                default: error.reason
+                }
                 throw .configuration("\(flag) \(path): \(reason)")
             }
             switch status.kind {

@@ -121,6 +121,12 @@ public final class Trainer {
 
     var architecture: Architecture { evaluationModel.architecture }
 
+    /// The training data's digest (see ``SampleMatrix/digest``), for the run's record.
+    public var dataDigest: String { String(data.train.matrix.digest, radix: 16) }
+
+    /// The step the run starts from (a resumed checkpoint's, or 0).
+    public var startingStep: Int { progress.step }
+
     /// The run's last step: `--epochs` of steps, or `--max-steps` if sooner.
     static func totalSteps(configuration: TrainingConfiguration, stepsPerEpoch: Int) -> Int {
         let (epochSteps, overflow) = configuration.epochs.multipliedReportingOverflow(by: stepsPerEpoch)

@@ -76,7 +76,7 @@ struct Sample: ParsableCommand {
 
     func validate() throws {
         guard count > 0, count <= 4096 else { throw ValidationError("--count must be between 1 and 4096 (got \(count))") }
-        guard columns > 0, columns <= count else { throw ValidationError("--columns must be between 1 and --count \(count) (got \(columns))") }
+        guard columns > 0, columns <= 4096 else { throw ValidationError("--columns must be between 1 and 4096 (got \(columns))") }
     }
 
     func run() {
@@ -88,7 +88,7 @@ struct Sample: ParsableCommand {
                                          reconstruction: loaded.objective.reconstruction)
             let output = PictureOutput(out)
             let rows = pictures.sampleRows(count: count)
-            try output.write(rows, format: loaded.input, pictures: pictures) { pictures.samples(count: count, columns: columns) }
+            try output.write(rows, format: loaded.input, pictures: pictures) { pictures.samples(count: count, columns: min(columns, count)) }
         }
     }
 }

@@ -150,6 +150,9 @@ struct Train: ParsableCommand, FlagSpellings {
             help: "End the job (exit 1, one line naming the step and where) when a rank has waited this many seconds for the others at one synchronization point (a rank stopped or hung), raised to 20 x the median step time for slow steps; 0: wait forever.")
     var stallTimeout: Double = 240
 
+    @Option(help: "Settings from a JSON file (OUT/config.json of an earlier run, or an object of the same keys); flags given here override it.")
+    var config: String?
+
     @Flag(help: "Log more (each checkpoint written).")
     var verbose = false
 
@@ -243,6 +246,14 @@ struct Train: ParsableCommand, FlagSpellings {
             try FlagAgreement.require(command: "train", settings, excluding: ["--data"], communicator: communicator)
             let trainer = try Trainer(configuration: configuration, communicator: communicator,
                                       logger: logger, faults: faults ?? [])
+            if communicator.isRoot {
+                let record = RunRecord(settings: settings, worldSize: communicator.size, data: data.data,
+                                       dataDigest: trainer.dataDigest)
+                let differences = try record.write(to: out, step: trainer.startingStep)
+                if !differences.isEmpty {
+                    logger.notice("this run's settings differ from OUT/config.json: \(differences.joined(separator: ", ")); recorded in config-resumed-at-\(trainer.startingStep).json")
+                }
+            }
             if Terminal.isInteractive {
                 trainer.progressReporter = ProgressBar()
             } else if configuration.logEvery > 0 {

@@ -7,8 +7,14 @@ import Foundation
 // validation end here: every command's run-time failure goes through
 // `Failure` (`runAlone`, or `withMPI` for the commands that use MPI).
 do {
-    var command = try VAEDist.parseAsRoot()
+    let arguments = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
+    var command = try VAEDist.parseAsRoot(arguments)
     try command.run()
+} catch let error as ConfigFile.ConfigError {
+    if LaunchEnvironment.isFirstRank {
+        FileHandle.standardError.write(Data("vae-dist: error: \(error.description)\n".utf8))
+    }
+    exit(64)
 } catch {
     let code = VAEDist.exitCode(for: error)
     if LaunchEnvironment.isFirstRank {

@@ -149,3 +149,55 @@ extension ProcessTests {
         }
     }
 }
+
+extension ProcessTests {
+    /// OUT/config.json records every setting; `--config` replays it, flags
+    /// overriding; a resume with other settings says what changed.
+    @Suite struct RunRecordTests {
+        @Test func configJSONRecordsTheRunAndReplaysIt() throws {
+            let run = try SmallRun()
+            expectSuccess(run.train(ranks: 2, ["--max-steps", "3", "--lr", "0.002", "--kl-warmup", "5"]))
+            let path = run.out.appendingPathComponent("config.json").path
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            let settings = try #require(object["settings"] as? [String: Any])
+            #expect(object["world_size"] as? Int == 2 && object["vae_dist_version"] is String && object["data_digest"] is String)
+            #expect(settings["lr"] as? String == "0.002" && settings["kl-warmup"] as? String == "5")
+            #expect(settings["epochs"] as? String == "10", "defaults are recorded too")
+            #expect(settings["resume"] == nil, "how a run was launched is not a setting")
+
+            // Replayed into another directory, with one flag overridden.
+            let replay = try SmallRun(data: run.data)
+            let result = Command.mpirun(2, ["train", "--config", path, "--out", replay.out.path, "--max-steps", "2"])
+            expectSuccess(result)
+            let checkpoint = try replay.checkpoint(step: 2)
+            #expect(checkpoint.learningRate == 0.002 && checkpoint.schedule.klWarmupSteps == 5)
+
+            // A resume with another --lr keeps config.json and records the change.
+            let resumed = run.train(ranks: 2, ["--max-steps", "4", "--lr", "0.001", "--kl-warmup", "5", "--resume", "auto"])
+            expectSuccess(resumed)
+            #expect(resumed.combined.contains("--lr 0.002 -> 0.001"), "\(resumed.combined)")
+            #expect(FileManager.default.fileExists(atPath: run.out.appendingPathComponent("config-resumed-at-3.json").path))
+
+            let bad = Command.run(["train", "--config", run.out.appendingPathComponent("metrics.jsonl").path])
+            #expect(bad.status == 64 && bad.error.contains("--config") && bad.error.split(separator: "\n").count == 1, "\(bad.error)")
+        }
+
+        @Test func versionAndExitStatusesAreInTheHelp() {
+            let version = Command.run(["--version"])
+            #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == VAEDistVersion.expected)
+            let help = Command.run(["train", "--help"])
+            #expect(help.output.contains("75 stopped by a signal after writing a checkpoint"), "\(help.output)")
+        }
+    }
+}
+
+/// The version the binary must report (kept beside the CLI's own constant).
+enum VAEDistVersion {
+    static var expected: String {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/vae-dist/VAEDist.swift")
+        let text = (try? String(contentsOf: source, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.contains("static let version = ") }
+            .flatMap { $0.split(separator: "\"").dropFirst().first.map(String.init) } ?? "unknown"
+    }
+}
