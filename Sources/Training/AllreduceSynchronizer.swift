@@ -71,7 +71,7 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         return StepReport(slots: slots)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
+    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         // Every rank holds the whole sum: the norm needs no communication.
         let norm = gradients.sumOfSquares.squareRoot()
         if let factor = clippingFactor(norm: norm, limit: clipNorm) { gradients.scale(by: factor) }

@@ -128,6 +128,7 @@ extension Checkpoint {
         checkpoint.clipGradNorm = try optional("clip_grad_norm") { key throws(MetadataFields.Invalid) -> Float in try metadata.float(key) }
         checkpoint.patience = try optional("patience") { key throws(MetadataFields.Invalid) -> Int in try metadata.integer(key, in: 1...sizeLimit) }
         checkpoint.progress.epochGradientNormSum = try metadata.float("epoch_grad_norm_sum")
+        checkpoint.progress.epochGradientNormCount = try metadata.integer("epoch_grad_norm_count", in: 0...step)
         checkpoint.progress.bestTestLoss = try optional("best_test_loss") { key throws(MetadataFields.Invalid) -> Double in try metadata.float(key) }
         checkpoint.progress.epochsWithoutImprovement = try metadata.integer("epochs_without_improvement", in: 0...step)
         checkpoint.progress.stoppedEarly = try metadata.integer("stopped_early", in: 0...1) == 1

@@ -118,6 +118,7 @@ public struct Checkpoint: Sendable {
     private var controlFields: [String: String] {
         var fields = [String: String]()
         fields["epoch_grad_norm_sum"] = String(progress.epochGradientNormSum)
+        fields["epoch_grad_norm_count"] = String(progress.epochGradientNormCount)
         fields["best_test_loss"] = progress.bestTestLoss.map { String($0) } ?? "none"
         fields["epochs_without_improvement"] = String(progress.epochsWithoutImprovement)
         fields["stopped_early"] = progress.stoppedEarly ? "1" : "0"

@@ -82,7 +82,7 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         return StepReport(terms: terms, nonFinite: slots[nonFiniteSlot] > 0, stopRequested: slots[stopSlot] > 0)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
+    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         Vector.sumAsFixedPoint(producer.replicas.map(\.gradients), scale: scale, into: fixedPoint)
         if partitionedAdam.isSharded {
             try clock.measure { () throws(MPIError) in

@@ -28,13 +28,13 @@ extension Trainer {
             epochSeconds: 0, trainSeconds: timing.trainSeconds, gemmSeconds: timing.gemmSeconds,
             allreduceSeconds: timing.collectiveSeconds,
             skippedSteps: progress.skippedSteps, peakResidentMegabytes: peakResident / 1_048_576)
-        let appliedSteps = max(steps - (metrics.skippedSteps - skippedAtEpochStart), 1)
-        metrics.gradientNorm = progress.epochGradientNormSum / Double(appliedSteps)
+        metrics.gradientNorm = progress.epochGradientNormSum / Double(max(progress.epochGradientNormCount, 1))
         metrics.learningRate = lastStep.learningRate
         metrics.beta = Double(lastStep.beta)
         progress.epochSums = LossTerms()
         progress.epochSamples = 0
         progress.epochGradientNormSum = 0
+        progress.epochGradientNormCount = 0
         lastMetrics = metrics.checkpointSummary
         let improved = try trackImprovement(test)
         if communicator.isRoot && configuration.imagesEvery > 0 && epoch % configuration.imagesEvery == 0 {

@@ -80,9 +80,11 @@ protocol GradientSynchronizer: AnyObject {
     /// `clipNorm` by its global L2 norm (as `torch.nn.utils.clip_grad_norm_`:
     /// scaled by max / (norm + 1e-6) when that is below 1), and applies the
     /// optimizer at `learningRate`. Returns the norm before clipping, the
-    /// same on every rank. Call only after an agreement with no non-finite
-    /// value.
-    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double
+    /// same on every rank, when clipping or `measuringNorm` asked for it
+    /// (strategies that hold only part of the sum need a collective for it,
+    /// so it is not taken on every step). Call only after an agreement with
+    /// no non-finite value.
+    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double?
 
     /// Gives every rank rank 0's parameters (just initialized or restored
     /// there) before the first step.

@@ -45,15 +45,18 @@ final class ShardedSynchronizer: GradientSynchronizer {
         return StepReport(slots: slots)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
+    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         try clock.measure { () throws(MPIError) in
             try communicator.reduceScatter(gradients, into: summedPart, counts: partitionedAdam.counts)
         }
         // Each rank holds one part of the sum: one scalar allreduce gives the global norm.
-        let norm = try clock.measure { () throws(MPIError) -> Double in
-            try communicator.allreduce(summedPart.sumOfSquares, .sum).squareRoot()
+        var norm: Double?
+        if clipNorm != nil || measuringNorm {
+            norm = try clock.measure { () throws(MPIError) -> Double in
+                try communicator.allreduce(summedPart.sumOfSquares, .sum).squareRoot()
+            }
         }
-        if let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
+        if let norm, let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
         try partitionedAdam.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
         return norm
     }

@@ -89,7 +89,7 @@ final class SharedMemorySynchronizer: GradientSynchronizer {
         return StepReport(slots: summedSlots)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?) throws(MPIError) -> Double {
+    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         let mine = gradientSlices[topology.node.rank]
         try clock.measure { () throws(MPIError) in
             mine.storeSum(of: gradientSlices)
@@ -97,10 +97,13 @@ final class SharedMemorySynchronizer: GradientSynchronizer {
         }
         // Every node now holds the whole sum, one slice per local rank: the
         // node's slices give the global norm (the same on every node).
-        let norm = try clock.measure { () throws(MPIError) -> Double in
-            try topology.node.allreduce(mine.sumOfSquares, .sum).squareRoot()
+        var norm: Double?
+        if clipNorm != nil || measuringNorm {
+            norm = try clock.measure { () throws(MPIError) -> Double in
+                try topology.node.allreduce(mine.sumOfSquares, .sum).squareRoot()
+            }
         }
-        if let factor = clippingFactor(norm: norm, limit: clipNorm) { mine.scale(by: factor) }
+        if let norm, let factor = clippingFactor(norm: norm, limit: clipNorm) { mine.scale(by: factor) }
         nodeAdam.update(gradients: mine, learningRate: learningRate)
         try clock.measure { () throws(MPIError) in try SharedWindow.synchronize([window, state.window]) }
         return norm

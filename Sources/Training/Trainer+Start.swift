@@ -98,7 +98,8 @@ extension Trainer {
             }
             var counters: [Int64] = [Int64(progress.step), Int64(optimizer.adam.step), Int64(progress.skippedSteps),
                                     Int64(progress.epochSamples), Int64(progress.epochsWithoutImprovement),
-                                    progress.stoppedEarly ? 1 : 0, progress.bestTestLoss == nil ? 0 : 1]
+                                    progress.stoppedEarly ? 1 : 0, progress.bestTestLoss == nil ? 0 : 1,
+                                    Int64(progress.epochGradientNormCount)]
             var sums: [Double] = [progress.epochSums.loss, progress.epochSums.reconstruction, progress.epochSums.kl,
                                   progress.epochGradientNormSum, progress.bestTestLoss ?? 0]
             try communicator.broadcast(&counters)
@@ -113,6 +114,7 @@ extension Trainer {
             progress.epochSums = LossTerms(loss: sums[0], reconstruction: sums[1], kl: sums[2])
             progress.epochGradientNormSum = sums[3]
             progress.bestTestLoss = counters[6] == 1 ? sums[4] : nil
+            progress.epochGradientNormCount = Int(counters[7])
         } catch {
             throw .mpi(error)
         }

@@ -30,8 +30,6 @@ public final class Trainer {
     let metricsLog: MetricsLog
     var progress: TrainingProgress
     var lastMetrics: [String: Double] = [:]
-    /// Skipped steps before the current epoch (for the epoch's mean gradient norm).
-    var skippedAtEpochStart = 0
     /// Consecutive skipped steps (reset by an applied one).
     var consecutiveBadSteps = 0
     /// The learning rate and β of every step (horizon: the run's total steps).

@@ -52,7 +52,6 @@ extension Trainer {
             let noise = CounterGaussian(seed: configuration.seed, stream: UInt64(epoch))
             let source = trainingSource(epoch: epoch)
             let clock = EpochClock(sync: sync)
-            skippedAtEpochStart = progress.skippedSteps
             var stepsThisRun = 0
             var stopRequested = false
             repeat {

@@ -14,8 +14,10 @@ public struct TrainingProgress: Equatable, Sendable {
     public var epochSamples: Int
     /// Steps skipped because some rank saw a non-finite loss or gradient.
     public var skippedSteps: Int
-    /// Sum of the pre-clipping gradient norms of the epoch's applied steps.
+    /// Sum and count of the pre-clipping gradient norms measured this epoch
+    /// (every step when clipping; else the logged steps and the epoch's last).
     public var epochGradientNormSum: Double = 0
+    public var epochGradientNormCount = 0
     /// `--patience`: the lowest held-out unweighted loss so far (nil: none
     /// measured yet), epochs since it last improved, and whether the run
     /// stopped early (a resume then stays stopped).

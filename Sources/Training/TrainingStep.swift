@@ -45,11 +45,15 @@ extension Trainer {
         if agreed.nonFinite {
             try recordSkippedStep()
         } else {
-            let norm: Double
+            // The norm costs a collective in sharded strategies: taken when
+            // clipping needs it, on TensorBoard's steps, and on the epoch's
+            // last step (metrics.jsonl's grad_norm is the mean of those).
+            let logged = configuration.logEvery > 0 && progress.step % configuration.logEvery == 0
+            let measuring = logged || progress.stepInEpoch == 0
+            let norm: Double?
             do {
-                norm = try watchdog.waiting(at: .update, step: progress.step) { () throws(MPIError) in
-                    try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm)
-                }
+                norm = try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm,
+                                            measuringNorm: measuring)
             } catch {
                 throw .mpi(error)
             }
@@ -57,7 +61,10 @@ extension Trainer {
             consecutiveBadSteps = 0
             progress.epochSums = progress.epochSums + agreed.terms
             progress.epochSamples += samplesPerStep
-            progress.epochGradientNormSum += norm
+            if let norm {
+                progress.epochGradientNormSum += norm
+                progress.epochGradientNormCount += 1
+            }
         }
         return agreed.stopRequested
     }
