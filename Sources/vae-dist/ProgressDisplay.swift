@@ -34,7 +34,8 @@ final class ProgressLines: ProgressReporter {
 
     func stepCompleted(_ p: StepProgress) {
         guard p.step % interval == 0, p.step < p.stepsPerEpoch else { return }
-        let line = "epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(String(format: "%.2f", p.runningLoss))  \(Int(p.secondsLeft.rounded(.up))) s left in epoch"
+        // Each line starts with its time (ISO 8601, UTC), so a batch log shows when things happened.
+        let line = "\(EpochMetrics.timestamp(Date()))  epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(String(format: "%.2f", p.runningLoss))  \(Int(p.secondsLeft.rounded(.up))) s left in epoch"
         // Unbuffered, like the log handler, so lines stay in order in a batch log.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }

@@ -155,7 +155,20 @@ extension ProcessTests {
             let result = try SmallRun().train(ranks: 2, ["--epochs", "1", "--log-every", "3"])
             expectSuccess(result)
             let lines = result.output.split(separator: "\n").filter { $0.contains(" step ") && $0.contains("samples/s  loss") }
-            #expect(lines.map { $0.prefix(16) } == ["epoch 1/1 step 3", "epoch 1/1 step 6"], "\(result.output)")
+            // Each line: its UTC time, then the progress.
+            let stamps = lines.compactMap { $0.split(separator: " ").first.map(String.init) }
+            #expect(stamps.count == 2 && stamps.allSatisfy { ISO8601DateFormatter.fractional.date(from: $0) != nil }, "\(lines)")
+            #expect(lines.map { $0.drop { $0 != " " }.drop { $0 == " " }.prefix(16) } == ["epoch 1/1 step 3", "epoch 1/1 step 6"],
+                    "\(result.output)")
         }
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// `2026-11-28T22:44:51.093Z`, as vae-dist writes times.
+    static var fractional: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
     }
 }
