@@ -72,9 +72,10 @@ final class AllreduceSynchronizer: GradientSynchronizer {
     }
 
     func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
-        // Every rank holds the whole sum: the norm needs no communication.
-        let norm = gradients.sumOfSquares.squareRoot()
-        if let factor = clippingFactor(norm: norm, limit: clipNorm) { gradients.scale(by: factor) }
+        // Every rank holds the whole sum: the norm needs no communication (and
+        // is taken on the same steps as in the strategies where it does).
+        let norm = clipNorm != nil || measuringNorm ? gradients.sumOfSquares.squareRoot() : nil
+        if let norm, let factor = clippingFactor(norm: norm, limit: clipNorm) { gradients.scale(by: factor) }
         try partitionedAdam.update(parameters, gradients: gradients, learningRate: learningRate, clock: clock)
         return norm
     }

@@ -101,14 +101,16 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         // fixed-size allgather and are added in that order (the parts
         // themselves depend on N, so only the unsharded norm is exact; with
         // --clip-grad-norm the optimizer is therefore not sharded).
-        let norm: Double
-        if partitionedAdam.isSharded {
-            let parts = try clock.measure { () throws(MPIError) -> [Double] in try communicator.allgather([summedPart.sumOfSquares]) }
-            norm = parts.reduce(0, +).squareRoot()
-        } else {
-            norm = summedPart.sumOfSquares.squareRoot()
+        var norm: Double?
+        if clipNorm != nil || measuringNorm {
+            if partitionedAdam.isSharded {
+                let parts = try clock.measure { () throws(MPIError) -> [Double] in try communicator.allgather([summedPart.sumOfSquares]) }
+                norm = parts.reduce(0, +).squareRoot()
+            } else {
+                norm = summedPart.sumOfSquares.squareRoot()
+            }
         }
-        if let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
+        if let norm, let factor = clippingFactor(norm: norm, limit: clipNorm) { summedPart.scale(by: factor) }
         try partitionedAdam.update(parameters, gradients: summedPart, learningRate: learningRate, clock: clock)
         return norm
     }
