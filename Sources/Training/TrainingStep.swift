@@ -52,8 +52,10 @@ extension Trainer {
             let measuring = logged || progress.stepInEpoch == 0
             let norm: Double?
             do {
-                norm = try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm,
-                                            measuringNorm: measuring)
+                norm = try watchdog.waiting(at: .update, step: progress.step) { () throws(MPIError) -> Double? in
+                    try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm,
+                                         measuringNorm: measuring)
+                }
             } catch {
                 throw .mpi(error)
             }
