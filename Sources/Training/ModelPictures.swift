@@ -26,6 +26,14 @@ public struct ModelPictures {
         image = shape.image
     }
 
+    /// The pictures of a checkpoint's model, as it saw its data: its
+    /// normalization and decoder, shown in `shape` (the data's own, when a
+    /// command reads data; else the checkpoint's recorded one).
+    public init(checkpoint: Checkpoint, model: VariationalAutoencoder, shape: SampleShape? = nil, seed: UInt64? = nil) {
+        self.init(model: model, seed: seed ?? checkpoint.seed, shape: shape ?? checkpoint.input.shape,
+                  normalization: checkpoint.input.normalization, reconstruction: checkpoint.objective.reconstruction)
+    }
+
     /// `count` decodes of z ~ N(0, I), drawn from a fixed stream of `seed`,
     /// so successive epochs (or checkpoints) show the same codes.
     public func sampleRows(count: Int) -> [[Float]] {

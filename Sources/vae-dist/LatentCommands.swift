@@ -93,9 +93,7 @@ struct Decode: ParsableCommand {
             if let row = statistics.firstNonFiniteRow {
                 throw .configuration("--latents \(latents): row \(row) holds NaN or Inf")
             }
-            let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: loaded.input.shape,
-                                         normalization: loaded.input.normalization,
-                                         reconstruction: loaded.objective.reconstruction)
+            let pictures = ModelPictures(checkpoint: loaded, model: loadModel(loaded))
             var decoded = [[Float]]()
             for start in stride(from: 0, to: codes.count, by: 4096) {
                 decoded += pictures.decode(codes.rows(start..<min(start + 4096, codes.count)))

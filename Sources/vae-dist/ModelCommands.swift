@@ -31,12 +31,13 @@ enum PictureOutput {
         self = path.hasSuffix(".npy") ? .numpy(path) : .png(path)
     }
 
-    /// Writes `rows` (in the model's data units) as the output asks.
-    func write(_ rows: [[Float]], format: InputFormat, pictures: ModelPictures, grid: () -> GridImage) throws(TrainingError) {
+    /// Writes `rows` (in the model's data units) or `grid`, as the output
+    /// asks; only the one needed is computed.
+    func write(_ rows: () -> [[Float]], format: InputFormat, pictures: ModelPictures, grid: () -> GridImage) throws(TrainingError) {
         try requireNotInterrupted()
         switch self {
         case let .numpy(path):
-            try writeArray(rows, format: format, to: path)
+            try writeArray(rows(), format: format, to: path)
         case let .png(path):
             guard pictures.hasImages else {
                 throw .configuration("\(path): the model's data are vectors (\(format.shape)), not images; write a .npy instead (--out NAME.npy)")
@@ -83,12 +84,10 @@ struct Sample: ParsableCommand {
         runAlone("sample") { () throws(TrainingError) in
             try OutputGuard.check(out, inputs: [input.checkpoint], force: overwrite.force)
             let loaded = try loadCheckpoint(input.checkpoint)
-            let pictures = ModelPictures(model: loadModel(loaded), seed: seed ?? loaded.seed, shape: loaded.input.shape,
-                                         normalization: loaded.input.normalization,
-                                         reconstruction: loaded.objective.reconstruction)
-            let output = PictureOutput(out)
-            let rows = pictures.sampleRows(count: count)
-            try output.write(rows, format: loaded.input, pictures: pictures) { pictures.samples(count: count, columns: min(columns, count)) }
+            let pictures = ModelPictures(checkpoint: loaded, model: loadModel(loaded), seed: seed)
+            try PictureOutput(out).write({ pictures.sampleRows(count: count) }, format: loaded.input, pictures: pictures) {
+                pictures.samples(count: count, columns: min(columns, count))
+            }
         }
     }
 }
@@ -114,12 +113,9 @@ struct Reconstruct: ParsableCommand {
             let loaded = try loadCheckpoint(input.checkpoint)
             let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
-            let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: set.shape,
-                                         normalization: loaded.input.normalization,
-                                         reconstruction: loaded.objective.reconstruction)
-            let output = PictureOutput(out)
-            let reconstructed = pictures.reconstructionRows(of: set, count: count).reconstructions
-            try output.write(reconstructed, format: loaded.input, pictures: pictures) {
+            let pictures = ModelPictures(checkpoint: loaded, model: loadModel(loaded), shape: set.shape)
+            try PictureOutput(out).write({ pictures.reconstructionRows(of: set, count: count).reconstructions },
+                                         format: loaded.input, pictures: pictures) {
                 pictures.reconstructions(of: set, count: count)
             }
         }
@@ -148,10 +144,8 @@ struct Manifold: ParsableCommand {
             let loaded = try loadCheckpoint(input.checkpoint)
             let set = try ModelData.open(data.data, for: loaded, checkpointPath: input.checkpoint,
                                          holdout: rows.holdout, holdoutSeed: rows.holdoutSeed)
-            let pictures = ModelPictures(model: loadModel(loaded), seed: loaded.seed, shape: set.shape,
-                                         normalization: loaded.input.normalization,
-                                         reconstruction: loaded.objective.reconstruction)
-            try PictureOutput(out).write(pictures.manifoldRows(steps: steps, around: set), format: loaded.input,
+            let pictures = ModelPictures(checkpoint: loaded, model: loadModel(loaded), shape: set.shape)
+            try PictureOutput(out).write({ pictures.manifoldRows(steps: steps, around: set) }, format: loaded.input,
                                          pictures: pictures) { pictures.manifold(steps: steps, around: set) }
         }
     }
