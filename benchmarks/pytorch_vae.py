@@ -5,8 +5,17 @@ partial batch dropped), in one process with N threads or as
 DistributedDataParallel over gloo with R single-threaded ranks.
 
 Prints one JSON object per epoch (rank 0), then one summary object.
-Usage: python pytorch_vae.py --data DIR --epochs 3 [--threads N | --ddp R]
+Usage: python pytorch_vae.py --data DIR --epochs 3 [--threads N | --ddp R] [--target-loss T]
+
+With --target-loss T, training stops after the first epoch whose test loss is
+at most T, and rank 0 prints {"target_loss": T, "reached_epoch": E,
+"seconds": S}, S counted from the script's start (before torch is imported):
+time to quality, as benchmarks/run.py compares it with vae-dist's.
 """
+import time
+
+STARTED = time.time()  # before the imports below: torch's start-up counts
+
 import argparse
 import gzip
 import json
@@ -14,7 +23,6 @@ import os
 import resource
 import socket
 import struct
-import time
 
 import numpy as np
 import torch
@@ -97,10 +105,17 @@ def run(rank, world, args, port):
             test_loss = torch.tensor([loss_function(recon, shard, mu, logvar).item()])
             if world > 1:
                 dist.all_reduce(test_loss)
+        test_loss = test_loss.item() / len(test)
         if rank == 0:
             print(json.dumps({"epoch": epoch, "samples_per_sec": steps * args.batch_size / seconds,
                               "train_loss": total * world / (steps * args.batch_size),
-                              "test_loss": test_loss.item() / len(test)}), flush=True)
+                              "test_loss": test_loss}), flush=True)
+        if args.target_loss is not None and test_loss <= args.target_loss:
+            # Every rank sees the same all-reduced test loss, so all stop here.
+            if rank == 0:
+                print(json.dumps({"target_loss": args.target_loss, "reached_epoch": epoch,
+                                  "seconds": time.time() - args.started}), flush=True)
+            break
     peak = torch.tensor([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0])
     if world > 1:
         dist.all_reduce(peak, op=dist.ReduceOp.MAX)
@@ -116,7 +131,9 @@ def main():
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--ddp", type=int, default=1, help="DistributedDataParallel ranks (gloo, 1 thread each)")
+    parser.add_argument("--target-loss", type=float, help="stop after the first epoch whose test loss is at most this")
     args = parser.parse_args()
+    args.started = STARTED  # spawned ranks import this module anew: they need the parent's start
     if args.ddp == 1:
         run(0, 1, args, 0)
     else:
