@@ -1,10 +1,18 @@
 """Measures vae-dist against PyTorch on this machine, in one run, and prints
-the table for benchmarks/README.md. Started by benchmarks/run.sh, which builds
+the tables for benchmarks/README.md. Started by benchmarks/run.sh, which builds
 vae-dist and prepares the PyTorch venv.
 
-Every figure is a median over the epochs of a run (the data, model, batch and
-optimizer are the same for every system); ratios are against PyTorch with one
-thread, measured in this same run, so a slower or busier machine moves both.
+Three parts, each with the same data, model, batch and optimizer for every
+system:
+- throughput: every figure a median over the epochs of one run; ratios against
+  PyTorch with one thread, measured in this same run, so a slower or busier
+  machine moves both;
+- the 2-rank strategies against the machine's own ceiling, and deterministic
+  against default, as interleaved rounds (strategies.py's rows and method);
+- time to quality: wall-clock seconds from launching a training to the first
+  epoch whose test loss reaches the target, vae-dist on 2 ranks against
+  PyTorch's 2-core configurations;
+then the status against the targets.
 """
 import argparse
 import json
@@ -12,15 +20,19 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, ".build", "release", "vae-dist")
+import strategies
+
+ROOT = strategies.ROOT
+BINARY = strategies.BINARY
 LOCAL = os.path.join(ROOT, "launch", "local.sh")
+PYTORCH = os.path.join(ROOT, "benchmarks", "pytorch_vae.py")
 
 
 def run(command, **kwargs):
@@ -47,8 +59,7 @@ def vae_dist(ranks, epochs, data, extra=()):
 
 
 def pytorch(python, epochs, data, threads=1, ddp=1):
-    script = os.path.join(ROOT, "benchmarks", "pytorch_vae.py")
-    output = run([python, script, "--data", data, "--epochs", str(epochs), "--threads", str(threads), "--ddp", str(ddp)])
+    output = run([python, PYTORCH, "--data", data, "--epochs", str(epochs), "--threads", str(threads), "--ddp", str(ddp)])
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     epochs_seen = [line for line in lines if "epoch" in line]
     return {
@@ -59,11 +70,78 @@ def pytorch(python, epochs, data, threads=1, ddp=1):
     }
 
 
+def vae_dist_time_to_quality(ranks, data, target, max_epochs):
+    """Seconds from launching `launch/local.sh` to the first epoch whose test
+    loss is at most `target` being in metrics.jsonl with its checkpoint on
+    disk (both are written atomically: a file seen is complete); then the run
+    is stopped (SIGTERM: it checkpoints and exits 75). No images, as PyTorch
+    writes none. Returns (seconds, epoch, test loss)."""
+    out = tempfile.mkdtemp(prefix="vae-bench-quality-")
+    metrics = os.path.join(out, "metrics.jsonl")
+    with tempfile.TemporaryFile(mode="w+") as log:
+        started = time.perf_counter()
+        # A session of its own, so that a benchmark ended early can end the whole job (mpirun and ranks too).
+        process = subprocess.Popen([LOCAL, str(ranks), "--epochs", str(max_epochs), "--data", data, "--out", out,
+                                    "--images-every", "0", "--log-every", "0"],
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            while True:
+                ended = process.poll() is not None  # before reading: an ended run's files are final
+                rows = [json.loads(line) for line in open(metrics)] if os.path.exists(metrics) else []
+                reached = next((row for row in rows if row["test_loss"] is not None and row["test_loss"] <= target), None)
+                if reached and os.path.exists(os.path.join(out, f"checkpoint-{reached['step']:09d}.safetensors")):
+                    seconds = time.perf_counter() - started
+                    break
+                if ended:
+                    log.seek(0)
+                    last = f"the last test loss was {rows[-1]['test_loss']:.2f}" if rows else "no epoch finished"
+                    sys.exit(f"benchmark: vae-dist on {ranks} ranks did not reach test loss <= {target} in {max_epochs} "
+                             f"epochs ({last}; exit {process.returncode}):\n{log.read()}")
+                time.sleep(0.02)
+            process.send_signal(signal.SIGTERM)  # local.sh passes it on as a clean stop
+            if process.wait(timeout=60) not in (0, 75):
+                log.seek(0)
+                sys.exit(f"benchmark: vae-dist did not stop cleanly ({process.returncode}):\n{log.read()}")
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            shutil.rmtree(out, ignore_errors=True)
+    return seconds, reached["epoch"], reached["test_loss"]
+
+
+def pytorch_time_to_quality(python, data, target, max_epochs, threads=1, ddp=1):
+    """Seconds from launching pytorch_vae.py to its line saying an epoch's test
+    loss reached `target` (the script stops there). Returns (seconds, epoch,
+    test loss)."""
+    command = [python, PYTORCH, "--data", data, "--epochs", str(max_epochs), "--threads", str(threads),
+               "--ddp", str(ddp), "--target-loss", str(target)]
+    with tempfile.TemporaryFile(mode="w+") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True)
+        seconds, rows = None, []
+        for line in process.stdout:
+            row = json.loads(line) if line.startswith("{") else {}
+            if "reached_epoch" in row:
+                seconds = time.perf_counter() - started
+            elif "epoch" in row:
+                rows.append(row)
+        if process.wait() != 0 or seconds is None:
+            log.seek(0)
+            last = f"the last test loss was {rows[-1]['test_loss']:.2f}" if rows else "no epoch finished"
+            sys.exit(f"benchmark: {' '.join(command)} did not reach test loss <= {target} ({last}; "
+                     f"exit {process.returncode}):\n{log.read()}")
+    return seconds, rows[-1]["epoch"], rows[-1]["test_loss"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", required=True, help="the venv's python, with torch")
-    parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--data", default=strategies.DATA)
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of each throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the ceiling and strategy rows")
+    parser.add_argument("--target-loss", type=float, default=245.0, help="test loss that time to quality is measured to")
+    parser.add_argument("--max-epochs", type=int, default=20, help="time to quality fails if the target is not reached by then")
     args = parser.parse_args()
 
     gemm = run([BINARY, "benchmark", "gemm"])
@@ -118,6 +196,55 @@ def main():
           f"{rows[6][2]['samples_per_sec'] / two:.2f}x on 2 ranks.")
     print(f"- Peak RSS per rank: vae-dist {rows[0][2]['rss']:.0f} MiB vs PyTorch {reference['rss']:.0f} MiB "
           f"({rows[0][2]['rss'] / reference['rss']:.2f}x).")
+
+    sys.stdout.flush()  # each part's rows as soon as they are measured
+
+    print(f"\nThe 2-rank strategies against the machine's own ceiling (two single-rank jobs at once, each with the "
+          f"2-rank job's per-rank batch), without PyTorch: one epoch per configuration and round, {args.rounds} rounds "
+          f"interleaved.\n")
+    medians = strategies.print_table(strategies.measure(*strategies.configurations(BINARY, 1, args.data), args.rounds))
+    print()
+    strategies.print_summary(medians)
+    sys.stdout.flush()
+
+    vae_seconds, best_name, best_seconds = time_to_quality(args)
+
+    efficiency = strategies.efficiencies(medians)
+    deterministic = strategies.deterministic_ratios(medians)
+    print("\nAgainst the targets:\n")
+    print("- 2 ranks vs the 2-job ceiling (global batch 128 / 256): " + ", ".join(
+        f"{sync} {efficiency[sync, 128]:.2f} / {efficiency[sync, 256]:.2f}" for sync in strategies.SYNCS) + ".")
+    print(f"- --deterministic 8 vs default >= 0.8x: {deterministic[0]:.2f}x on 1 rank, {deterministic[1]:.2f}x on 2 ranks: "
+          f"{status(min(deterministic) >= 0.8)}.")
+    print(f"- 1 rank >= 80% of the GEMM bound: {one / bound:.0%}: {status(one / bound >= 0.8)}.")
+    print(f"- 1 rank >= 1.8x PyTorch 1 thread: {one / base:.2f}x: {status(one / base >= 1.8)}.")
+    print(f"- Time to test loss <= {args.target_loss}: vae-dist 2 ranks {vae_seconds:.1f} s vs {best_name} "
+          f"{best_seconds:.1f} s: {best_seconds / vae_seconds:.2f}x (above 1: vae-dist gets there sooner).")
+
+
+def time_to_quality(args):
+    """Measures and prints time to quality: vae-dist on 2 ranks against
+    PyTorch's two 2-core configurations. Returns (vae-dist's seconds, the best
+    PyTorch configuration's name, its seconds)."""
+    results = [("vae-dist, 2 ranks", vae_dist_time_to_quality(2, args.data, args.target_loss, args.max_epochs)),
+               ("PyTorch, 1 process x 2 threads",
+                pytorch_time_to_quality(args.python, args.data, args.target_loss, args.max_epochs, threads=2)),
+               ("PyTorch DDP (gloo), 2 ranks x 1 thread",
+                pytorch_time_to_quality(args.python, args.data, args.target_loss, args.max_epochs, ddp=2))]
+    best_name, (best_seconds, _, _) = min(results[1:], key=lambda result: result[1][0])
+    print(f"\nTime to quality: wall-clock seconds from launch to the first epoch with test loss <= {args.target_loss} "
+          f"(vae-dist: with that epoch's checkpoint on disk), at most {args.max_epochs} epochs, 2 cores each; "
+          f"best PyTorch: {best_name}.\n")
+    print("| system | seconds | epochs | test loss then | best PyTorch's seconds / these |")
+    print("|---|---|---|---|---|")
+    for name, (seconds, epochs, loss) in results:
+        print(f"| {name} | {seconds:.1f} | {epochs} | {loss:.2f} | {best_seconds / seconds:.2f}x |")
+    return results[0][1][0], best_name, best_seconds
+
+
+def status(met):
+    """How a target line ends; the unmet ones stand out in the rendered list."""
+    return "met" if met else "**not met**"
 
 
 def cpu_name():
