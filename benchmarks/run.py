@@ -200,8 +200,8 @@ def main():
     sys.stdout.flush()  # each part's rows as soon as they are measured
 
     print(f"\nThe 2-rank strategies against the machine's own ceiling (two single-rank jobs at once, each with the "
-          f"2-rank job's per-rank batch), without PyTorch: one epoch per configuration and round, {args.rounds} rounds "
-          f"interleaved.\n")
+          f"2-rank job's per-rank batch), without PyTorch: one epoch per configuration and round, "
+          f"rounds interleaved: {args.rounds}.\n")
     medians = strategies.print_table(strategies.measure(*strategies.configurations(BINARY, 1, args.data), args.rounds))
     print()
     strategies.print_summary(medians)
