@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmarks vae-dist against PyTorch on this machine and prints the table
-# kept in benchmarks/README.md. Needs the packages of launch/install-packages.sh;
-# installs torch (CPU) into benchmarks/.venv on first use (a ~200 MB download).
-#   bash benchmarks/run.sh [--epochs N]
+# Benchmarks vae-dist against PyTorch on this machine and prints the tables
+# kept in benchmarks/README.md (~10 minutes on 2 cores). Needs the packages of
+# launch/install-packages.sh; installs torch (CPU) into benchmarks/.venv on
+# first use (a ~200 MB download).
+#   bash benchmarks/run.sh [--epochs N] [--rounds R] [--target-loss L] [--max-epochs E] [--data DIR]
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
