@@ -7,20 +7,44 @@ import Glibc
 /// A GEMM operand: a matrix as stored, or its transpose (``Matrix/transposed``),
 /// so a call reads like the formula: `gemm(input, weight.transposed, into: output)`.
 public protocol GEMMOperand {
+    /// The operand's shape and first element (before any transpose).
     var matrix: Matrix { get }
     var isTransposed: Bool { get }
+    /// Floats from one stored row to the next: `matrix.columns`, unless the
+    /// operand is a block of columns of a wider matrix (``ColumnBlock``).
+    var leadingDimension: Int { get }
 }
 
 extension Matrix: GEMMOperand {
     public var matrix: Matrix { self }
     public var isTransposed: Bool { false }
+    public var leadingDimension: Int { columns }
     /// This matrix used transposed in a GEMM (no data moves).
     public var transposed: TransposedMatrix { TransposedMatrix(matrix: self) }
+    /// Columns `start ..< start + count` of every row, as a GEMM operand (no data moves).
+    public func columns(from start: Int, count: Int) -> ColumnBlock {
+        precondition(start >= 0 && count >= 0 && start + count <= columns, "column block out of bounds")
+        return ColumnBlock(matrix: Matrix(buffer: buffer, offset: offset + start, rows: rows, columns: count),
+                           leadingDimension: columns, isTransposed: false)
+    }
 }
 
 public struct TransposedMatrix: GEMMOperand {
     public let matrix: Matrix
     public var isTransposed: Bool { true }
+    public var leadingDimension: Int { matrix.columns }
+}
+
+/// Some columns of a matrix: rows keep the whole matrix's stride, so a GEMM
+/// can read a block of a layer's outputs in place.
+public struct ColumnBlock: GEMMOperand {
+    public let matrix: Matrix
+    public let leadingDimension: Int
+    public let isTransposed: Bool
+
+    public var transposed: ColumnBlock {
+        ColumnBlock(matrix: matrix, leadingDimension: leadingDimension, isTransposed: !isTransposed)
+    }
 }
 
 /// `c ← alpha · a · b + beta · c` on OpenBLAS's `cblas_sgemm`, where `a` and
@@ -49,8 +73,8 @@ public func gemm(_ a: some GEMMOperand, _ b: some GEMMOperand, into c: Matrix, a
         a.isTransposed ? CblasTrans : CblasNoTrans,
         b.isTransposed ? CblasTrans : CblasNoTrans,
         Int32(m), Int32(n), Int32(k),
-        alpha, left.buffer.base + left.offset, Int32(max(left.columns, 1)),
-        right.buffer.base + right.offset, Int32(max(right.columns, 1)),
+        alpha, left.buffer.base + left.offset, Int32(max(a.leadingDimension, 1)),
+        right.buffer.base + right.offset, Int32(max(b.leadingDimension, 1)),
         beta, c.buffer.base + c.offset, Int32(max(c.columns, 1)))
 }
 

@@ -102,7 +102,7 @@ public struct Vector: @unchecked Sendable {
         }
     }
 
-    func overlaps(_ other: Vector) -> Bool {
+    package func overlaps(_ other: Vector) -> Bool {
         buffer === other.buffer && offset < other.offset + other.count && other.offset < offset + count
     }
 }

@@ -9,11 +9,15 @@ import VAE
 ///   (so its loss and gradients do, whatever the synchronization strategy);
 /// - `signal:RANK:STEP:NUMBER`: the rank raises signal NUMBER (through the
 ///   real handler, as `kill` would);
-/// - `crash:RANK:STEP`: the rank crashes (a trap, as from a bug).
+/// - `crash:RANK:STEP`: the rank crashes (a trap, as from a bug);
+/// - `rowwise-gemms-differ`: `--deterministic`'s start-up check is taken to
+///   have found a BLAS whose row-wise GEMMs give rows other bits at other
+///   row counts, so the fallback (those GEMMs per micro-shard) runs.
 public enum FaultInjection: Equatable, Sendable {
     case nan(rank: Int, step: Int, count: Int)
     case signal(rank: Int, step: Int, number: Int32)
     case crash(rank: Int, step: Int)
+    case rowwiseGEMMsDiffer
 
     /// Parses one fault; nil if malformed.
     public init?(_ text: String) {
@@ -25,6 +29,7 @@ public enum FaultInjection: Equatable, Sendable {
         case ("nan", 3): self = .nan(rank: numbers[0], step: numbers[1], count: numbers[2])
         case ("signal", 3): self = .signal(rank: numbers[0], step: numbers[1], number: Int32(numbers[2]))
         case ("crash", 2): self = .crash(rank: numbers[0], step: numbers[1])
+        case ("rowwise-gemms-differ", 0): self = .rowwiseGEMMsDiffer
         default: return nil
         }
     }

@@ -93,7 +93,8 @@ public final class Trainer {
                                         hasDecoderLogVariance: configuration.objective.reconstruction.learnsDecoderVariance)
         try MemoryEstimate.requireFits(architecture, configuration: configuration, communicator: communicator)
         sync = try Self.makeSynchronizer(configuration: configuration, architecture: architecture, sampler: sampler,
-                                         communicator: communicator, logger: logger)
+                                         communicator: communicator, logger: logger,
+                                         forcesRowwiseGEMMSplit: faults.contains(.rowwiseGEMMsDiffer))
         evaluationModel = VariationalAutoencoder(
             architecture: architecture, parameters: sync.parameters,
             gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Self.evaluationCapacity)
@@ -138,18 +139,24 @@ public final class Trainer {
     var samplesPerStep: Int { sampler.globalBatchSize * configuration.accumulate }
 
     static func makeSynchronizer(configuration: TrainingConfiguration, architecture: Architecture,
-                                 sampler: DistributedSampler, communicator: Communicator,
-                                 logger: Logger) throws(TrainingError) -> GradientSynchronizer {
+                                 sampler: DistributedSampler, communicator: Communicator, logger: Logger,
+                                 forcesRowwiseGEMMSplit: Bool) throws(TrainingError) -> GradientSynchronizer {
         let sharded = configuration.gradientSync == .sharded && communicator.size > 1
         if configuration.deterministicShards > 0 {
             if let conflict = configuration.gradientSync.conflictWithDeterministic { throw .configuration(conflict) }
             // Clipping needs a norm that is the same bits at every rank count:
             // only the whole, unsharded sum gives one (see DeterministicSynchronizer).
             let sharded = sharded && configuration.clipGradNorm == nil
-            return DeterministicSynchronizer(
-                shards: configuration.deterministicShards, architecture: architecture, sampleCount: sampler.sampleCount,
+            let deterministic = DeterministicSynchronizer(
+                shards: configuration.deterministicShards, architecture: architecture,
+                reconstruction: configuration.objective.reconstruction, sampleCount: sampler.sampleCount,
                 globalBatchSize: sampler.globalBatchSize, accumulate: configuration.accumulate, seed: configuration.seed,
-                learningRate: configuration.learningRate, sharded: sharded, communicator: communicator)
+                learningRate: configuration.learningRate, sharded: sharded, forcesRowwiseGEMMSplit: forcesRowwiseGEMMSplit,
+                communicator: communicator)
+            if communicator.isRoot {
+                logger.info("--deterministic \(configuration.deterministicShards): micro-shard gradients summed by \(deterministic.summation.rawValue); row-wise GEMMs \(deterministic.splitsRowwiseGEMMs ? "per micro-shard (this BLAS gives rows other bits at other row counts)" : "on each rank's whole batch (checked: same bits at every row count)")")
+            }
+            return deterministic
         }
         if configuration.gradientSync == .shared {
             do {

@@ -207,7 +207,7 @@ struct Train: ParsableCommand, FlagSpellings {
             deterministicShardsPerRank: deterministic / LaunchEnvironment.size, inputSize: nil, available: PhysicalMemory.bytes) {
             throw ValidationError(refusal)
         }
-        try require(faults != nil, "VAE_DIST_TEST_FAULT must be a comma-separated list of nan:RANK:STEP[:COUNT], signal:RANK:STEP:NUMBER or crash:RANK:STEP")
+        try require(faults != nil, "VAE_DIST_TEST_FAULT must be a comma-separated list of nan:RANK:STEP[:COUNT], signal:RANK:STEP:NUMBER, crash:RANK:STEP or rowwise-gemms-differ")
     }
 
     var trainingConfiguration: TrainingConfiguration {

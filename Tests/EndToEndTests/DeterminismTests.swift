@@ -87,6 +87,44 @@ extension ProcessTests {
             #expect(difference <= 1e-4, "accumulated 2 x 16 differs from one batch of 32 by \(difference)")
         }
 
+        /// The start-up line says how the run keeps its bits, and the row-wise
+        /// GEMMs' fallback (as on a BLAS whose rows change with the row count)
+        /// changes nothing: the same bits as the whole-batch GEMMs. Micro-shards
+        /// of 12 rows: OpenBLAS's Zen SGEMM passes the check only at multiples of 12.
+        @Test func theFallbackForRowDependentGEMMsGivesTheSameBits() throws {
+            let data = try SyntheticDataset()
+            let arguments = ["--deterministic", "8", "--batch-size", "96", "--max-steps", "6", "--epochs", "5"]
+            let wide = try SmallRun(data: data), fallback = try SmallRun(data: data)
+            let wideResult = wide.train(ranks: 2, arguments)
+            expectSuccess(wideResult)
+            #expect(wideResult.combined.contains("summed by pairwise tree; row-wise GEMMs on each rank's whole batch"), "\(wideResult.error)")
+            let fallbackResult = fallback.train(ranks: 2, arguments, environment: ["VAE_DIST_TEST_FAULT": "rowwise-gemms-differ"])
+            expectSuccess(fallbackResult)
+            #expect(fallbackResult.combined.contains("row-wise GEMMs per micro-shard"), "\(fallbackResult.error)")
+            #expect(tensorBits(try fallback.checkpoint(step: 6)) == tensorBits(try wide.checkpoint(step: 6)))
+            #expect(try lossFields(fallback) == lossFields(wide))
+        }
+
+        /// A micro-shard count that is not a power of two has no pairwise tree
+        /// for every divisor: its sums are exact fixed point, and 1, 2 and 3
+        /// ranks still give the same bits.
+        @Test func sixMicroShardsSumInFixedPointOnOneTwoAndThreeRanks() throws {
+            let data = try SyntheticDataset()
+            var reference: [[UInt32]]?
+            for ranks in [1, 2, 3] {
+                let run = try SmallRun(data: data)
+                let result = run.train(ranks: ranks, ["--deterministic", "6", "--batch-size", "48", "--max-steps", "6", "--epochs", "5"])
+                expectSuccess(result)
+                #expect(result.combined.contains("summed by fixed point"), "\(result.combined)")
+                let bits = tensorBits(try run.checkpoint(step: 6))
+                if let reference {
+                    #expect(bits == reference, "np=\(ranks): tensors differ from np=1")
+                } else {
+                    reference = bits
+                }
+            }
+        }
+
         @Test func overlapIsRefusedWithTheReason() throws {
             let result = try SmallRun().train(ranks: 0, ["--deterministic", "8", "--gradient-sync", "allreduce", "--overlap"])
             #expect(result.status == 64)
