@@ -11,8 +11,9 @@ import VAE
 /// - copies counts every parameter-sized Float buffer a rank may hold: the
 ///   parameters, their gradients, Adam's two moments, the evaluation model's
 ///   gradients, and on rank 0 the gathered moments and the three tensors of an
-///   encoded checkpoint (10), plus, with `--deterministic M`, the micro-shard
-///   replicas' gradients (M/N) and the fixed-point sums (3 Float-sized);
+///   encoded checkpoint (10), plus, with `--deterministic M`, at most M/N
+///   micro-shard gradients (one tree sum without `--accumulate`) and 3 for the
+///   sums across ranks (the fixed-point ones are the largest);
 /// - row width is the activations and activation gradients of one sample
 ///   (4 × input + 4 × Σ hidden + 7 × latent + 1, as `Workspace` lays them out);
 /// - rows are the rank's batch plus the evaluation model's 256.
