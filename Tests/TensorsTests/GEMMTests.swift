@@ -38,6 +38,19 @@ private func matrix(_ values: [[Float]], in buffer: FloatBuffer, at offset: Int)
         for r in 0..<2 { for col in 0..<4 { #expect(c[r, col] == expected[r][col]) } }
     }
 
+    /// beta = 0 overwrites the output: whatever it held, NaN included, is
+    /// not multiplied by 0 but cleared (as BLAS specifies).
+    @Test func zeroBetaOverwritesAnOutputHoldingNaN() {
+        let buffer = FloatBuffer(count: 64)
+        let viewA = matrix(a, in: buffer, at: 0)
+        let viewB = matrix(b, in: buffer, at: 8)
+        let c = buffer.matrix(offset: 24, rows: 2, columns: 4)
+        c.flattened.fill(.nan)
+        gemm(viewA, viewB, into: c)
+        let expected = reference(a, b)
+        for r in 0..<2 { for col in 0..<4 { #expect(c[r, col] == expected[r][col]) } }
+    }
+
     @Test func betaAccumulatesIntoTheOutput() {
         let buffer = FloatBuffer(count: 64)
         let viewA = matrix(a, in: buffer, at: 0)
