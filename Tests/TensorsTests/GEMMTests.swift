@@ -109,6 +109,21 @@ private func matrix(_ values: [[Float]], in buffer: FloatBuffer, at offset: Int)
         #expect(!buffer.all.isFinite)
     }
 
+    /// 75 elements: two 32-wide blocks, an 8-wide one and a tail of three;
+    /// one bad value anywhere is found, and huge finite values are not bad.
+    @Test func finitenessFindsABadValueAtEveryPosition() {
+        let buffer = FloatBuffer((0..<75).map { $0 % 2 == 0 ? Float.greatestFiniteMagnitude : -Float($0) })
+        #expect(buffer.all.isFinite)
+        for position in 0..<75 {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                let saved = buffer[position]
+                buffer[position] = bad
+                #expect(!buffer.all.isFinite, "\(bad) at \(position)")
+                buffer[position] = saved
+            }
+        }
+    }
+
     @Test func littleEndianBytesRoundTrip() {
         let buffer = FloatBuffer([1.5, -2, .leastNonzeroMagnitude])
         let copy = FloatBuffer(count: 3)
