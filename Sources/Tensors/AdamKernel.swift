@@ -25,6 +25,14 @@ extension Vector {
     /// One Adam update of these parameters, in one pass over four buffers
     /// (the step's largest element-wise pass: every parameter, every step):
     /// m += (g − m)(1 − β₁); v = β₂v + (1 − β₂)g²; p −= step · m / (√v / √(1 − β₂ᵗ) + ε).
+    ///
+    /// The pass is bound by its square root and two divisions, not by memory,
+    /// so it runs four lanes at a time on the hardware's packed square root
+    /// (``packedSquareRoot(_:)``). Every operation is the correctly rounded
+    /// IEEE one, in the same order as the formula above, so the lanes give the
+    /// same bits as one element at a time. Once √(1 − β₂ᵗ) has rounded to 1
+    /// (after about 16,600 steps at β₂ = 0.999), dividing by it is the
+    /// identity and is skipped.
     public func adamStep(gradients: Vector, firstMoment: Vector, secondMoment: Vector, factors f: AdamFactors) {
         precondition(gradients.count == count && firstMoment.count == count && secondMoment.count == count,
                      "Adam buffers differ in length")
@@ -32,15 +40,19 @@ extension Vector {
         let g = gradients.buffer.base + gradients.offset
         let m = firstMoment.buffer.base + firstMoment.offset
         let v = secondMoment.buffer.base + secondMoment.offset
+        let corrects = f.biasCorrection2Root != 1
         var i = 0
-        while i + 8 <= count {
-            let gradient = g.lanes(at: i)
-            let mi = m.lanes(at: i) + (gradient - m.lanes(at: i)) * f.oneMinusBeta1
-            let vi = v.lanes(at: i) * f.beta2 + f.oneMinusBeta2 * gradient * gradient
+        while i + 4 <= count {
+            let gradient = g.quad(at: i)
+            let previous = m.quad(at: i)
+            let mi = previous + (gradient - previous) * f.oneMinusBeta1
+            let vi = v.quad(at: i) * f.beta2 + f.oneMinusBeta2 * gradient * gradient
             m.store(mi, at: i)
             v.store(vi, at: i)
-            p.store(p.lanes(at: i) - f.stepSize * mi / (vi.squareRoot() / f.biasCorrection2Root + f.epsilon), at: i)
-            i += 8
+            let root = packedSquareRoot(vi)
+            let denominator = (corrects ? root / f.biasCorrection2Root : root) + f.epsilon
+            p.store(p.quad(at: i) - f.stepSize * mi / denominator, at: i)
+            i += 4
         }
         while i < count {
             let gradient = g[i]
@@ -48,7 +60,8 @@ extension Vector {
             let vi = v[i] * f.beta2 + f.oneMinusBeta2 * gradient * gradient
             m[i] = mi
             v[i] = vi
-            p[i] -= f.stepSize * mi / (vi.squareRoot() / f.biasCorrection2Root + f.epsilon)
+            let root = vi.squareRoot()
+            p[i] -= f.stepSize * mi / ((corrects ? root / f.biasCorrection2Root : root) + f.epsilon)
             i += 1
         }
     }

@@ -58,3 +58,19 @@ extension UnsafeMutablePointer where Pointee == Float {
         UnsafeMutableRawPointer(self + index).storeBytes(of: value, as: Lanes.self)
     }
 }
+
+/// Four floats: one SSE register, the baseline x86-64 vector width.
+typealias Quad = SIMD4<Float>
+
+extension UnsafeMutablePointer where Pointee == Float {
+    /// Four floats starting at `index` (unaligned).
+    @inline(__always)
+    func quad(at index: Int) -> Quad {
+        UnsafeRawPointer(self + index).loadUnaligned(as: Quad.self)
+    }
+
+    @inline(__always)
+    func store(_ value: Quad, at index: Int) {
+        UnsafeMutableRawPointer(self + index).storeBytes(of: value, as: Quad.self)
+    }
+}

@@ -1,5 +1,6 @@
 /// One contiguous block of `Float`s: 64-byte aligned and zero-initialized when
-/// the buffer allocates it itself.
+/// the buffer allocates it itself (on 2 MiB pages from 1 MiB on: see
+/// ``PageBacking``).
 ///
 /// The model keeps every parameter in one of these and every gradient in
 /// another, so a single allreduce (or a single checkpoint write) moves all of
@@ -21,8 +22,7 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must be non-negative")
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = PageBacking.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
         base = raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
         self.count = count
         owner = nil

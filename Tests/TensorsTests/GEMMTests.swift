@@ -38,6 +38,19 @@ private func matrix(_ values: [[Float]], in buffer: FloatBuffer, at offset: Int)
         for r in 0..<2 { for col in 0..<4 { #expect(c[r, col] == expected[r][col]) } }
     }
 
+    /// beta = 0 overwrites the output: whatever it held, NaN included, is
+    /// not multiplied by 0 but cleared (as BLAS specifies).
+    @Test func zeroBetaOverwritesAnOutputHoldingNaN() {
+        let buffer = FloatBuffer(count: 64)
+        let viewA = matrix(a, in: buffer, at: 0)
+        let viewB = matrix(b, in: buffer, at: 8)
+        let c = buffer.matrix(offset: 24, rows: 2, columns: 4)
+        c.flattened.fill(.nan)
+        gemm(viewA, viewB, into: c)
+        let expected = reference(a, b)
+        for r in 0..<2 { for col in 0..<4 { #expect(c[r, col] == expected[r][col]) } }
+    }
+
     @Test func betaAccumulatesIntoTheOutput() {
         let buffer = FloatBuffer(count: 64)
         let viewA = matrix(a, in: buffer, at: 0)
@@ -94,6 +107,21 @@ private func matrix(_ values: [[Float]], in buffer: FloatBuffer, at offset: Int)
         #expect(!buffer.all.isFinite)
         buffer[1] = .infinity
         #expect(!buffer.all.isFinite)
+    }
+
+    /// 75 elements: two 32-wide blocks, an 8-wide one and a tail of three;
+    /// one bad value anywhere is found, and huge finite values are not bad.
+    @Test func finitenessFindsABadValueAtEveryPosition() {
+        let buffer = FloatBuffer((0..<75).map { $0 % 2 == 0 ? Float.greatestFiniteMagnitude : -Float($0) })
+        #expect(buffer.all.isFinite)
+        for position in 0..<75 {
+            for bad in [Float.nan, .infinity, -.infinity] {
+                let saved = buffer[position]
+                buffer[position] = bad
+                #expect(!buffer.all.isFinite, "\(bad) at \(position)")
+                buffer[position] = saved
+            }
+        }
     }
 
     @Test func littleEndianBytesRoundTrip() {
