@@ -22,12 +22,12 @@ public enum GradientSync: String, CaseIterable, Codable, Sendable {
 
 extension GradientSync {
     /// Why this choice cannot be combined with `--deterministic`, or nil.
-    /// Deterministic mode has a synchronization of its own (an exact
-    /// fixed-point sum over fixed micro-shards) and only borrows whether
-    /// Adam is sharded; `shared` would be silently ignored, so it is refused.
+    /// Deterministic mode has a synchronization of its own (a sum over fixed
+    /// micro-shards in one fixed order) and only borrows whether Adam is
+    /// sharded; `shared` would be silently ignored, so it is refused.
     public var conflictWithDeterministic: String? {
         guard self == .shared else { return nil }
-        return "--deterministic has its own exact gradient sum (fixed point, over fixed micro-shards) and cannot use --gradient-sync shared; use sharded or allreduce with it"
+        return "--deterministic has its own gradient sum (over fixed micro-shards, in one fixed order) and cannot use --gradient-sync shared; use sharded or allreduce with it"
     }
 }
 
@@ -50,11 +50,11 @@ struct StepReport: Equatable {
 /// update of every rank's parameters.
 ///
 /// A strategy owns everything that differs between the ways of doing this:
-/// how this rank's gradients are produced (one replica, or one per fixed
-/// micro-shard), the buffers they live in, what travels with them (the loss
-/// terms and flags of ``StepReport``), when they move (with the flags, after
-/// them, or overlapped with the backward pass), how they are summed (floats,
-/// or exact fixed point), and which part of the parameters this rank's
+/// how this rank's gradients are produced (one batch, or fixed micro-shards
+/// as row groups), the buffers they live in, what travels with them (the
+/// loss terms and flags of ``StepReport``), when they move (with the flags,
+/// after them, or overlapped with the backward pass), how they are summed
+/// (by MPI, or in an order the strategy fixes), and which part of the parameters this rank's
 /// optimizer updates. The training step only calls the three methods below,
 /// in order, on every rank.
 protocol GradientSynchronizer: AnyObject {

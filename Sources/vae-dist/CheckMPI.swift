@@ -109,7 +109,15 @@ private struct CollectiveChecks {
         try world.scatter(r == 0 ? FloatBuffer(expectedParts).all : nil, into: part.all, counts: counts)
         try check("scatter from rank 0", part.all.array == (0..<counts[r]).map { Float(1000 * r + $0) })
 
-        // The exact sums of --deterministic: Int64 fixed point, allreduced or reduce-scattered.
+        // --deterministic's pairwise tree: every rank's part j goes to rank j, in rank order.
+        let outgoing = FloatBuffer((0..<total).map { Float(1000 * r + $0) })
+        let incoming = FloatBuffer(count: counts[r] * n)
+        try world.alltoall(outgoing.all, into: incoming.all, counts: counts)
+        try check("alltoall, uneven parts", incoming.all.array == (0..<n).flatMap { sender in
+            (0..<counts[r]).map { Float(1000 * sender + start + $0) }
+        })
+
+        // --deterministic's fixed point (M not a power of two): Int64, allreduced or reduce-scattered.
         let fixed = Int64Buffer(count: total)
         for i in 0..<total { fixed[i] = Int64(i + 1) << 40 &* Int64(r + 1) }
         try world.allreduce(fixed)
