@@ -11,9 +11,12 @@ import VAE
 /// - copies counts every parameter-sized Float buffer a rank may hold: the
 ///   parameters, their gradients, Adam's two moments, the evaluation model's
 ///   gradients, and on rank 0 the gathered moments and the three tensors of an
-///   encoded checkpoint (10), plus, with `--deterministic M`, at most M/N
-///   micro-shard gradients (one tree sum without `--accumulate`) and 3 for the
-///   sums across ranks (the fixed-point ones are the largest);
+///   encoded checkpoint (10), plus, with `--deterministic M` (G = M/N
+///   micro-shards per rank), 3G + 4: at most G micro-shard gradients (one
+///   tree sum without `--accumulate`), 2G + 1 more while the start-up check
+///   compares its two ways, and 3 for the sums across ranks (the
+///   fixed-point ones are the largest); and G weight-tile terms of
+///   ``GroupGradients/tileFloats`` plus a row's width each;
 /// - row width is the activations and activation gradients of one sample
 ///   (4 × input + 4 × Σ hidden + 7 × latent + 1, as `Workspace` lays them out);
 /// - rows are the rank's batch plus the evaluation model's 256.
@@ -21,6 +24,8 @@ import VAE
 /// Every product and sum is overflow-checked: nil means "more than `Int`".
 public struct MemoryEstimate: Sendable, Equatable {
     public let parameters: Int
+    /// Parameter-sized Float buffers counted (see above).
+    public let copies: Int
     public let bytes: Int
 
     /// Float-sized copies of the parameters, before `--deterministic`.
@@ -28,14 +33,17 @@ public struct MemoryEstimate: Sendable, Equatable {
 
     public init?(architecture: Architecture, rowsPerRank: Int, deterministicShardsPerRank: Int) {
         guard let parameters = architecture.checkedParameterCount else { return nil }
-        let copies = Self.parameterCopies + (deterministicShardsPerRank > 0 ? deterministicShardsPerRank + 3 : 0)
+        let groups = Checked(deterministicShardsPerRank)
+        let copies = Checked(Self.parameterCopies).plus(deterministicShardsPerRank > 0 ? groups.times(3).plus(4) : Checked(0))
         var width = Checked(4).times(architecture.inputSize)
         width = width.plus(Checked(4).times(architecture.hidden.reduce(into: Checked(0)) { $0 = $0.plus($1) }))
         width = width.plus(Checked(7).times(architecture.latent)).plus(1)
         let rows = Checked(rowsPerRank).plus(Trainer.evaluationCapacity)
-        let floats = Checked(parameters).times(copies).plus(width.times(rows))
-        guard let bytes = floats.times(4).value else { return nil }
+        let tileTerms = groups.times(width.plus(GroupGradients.tileFloats))
+        let floats = Checked(parameters).times(copies).plus(width.times(rows)).plus(tileTerms)
+        guard let bytes = floats.times(4).value, let copyCount = copies.value else { return nil }
         self.parameters = parameters
+        self.copies = copyCount
         self.bytes = bytes
     }
 
@@ -47,16 +55,18 @@ public struct MemoryEstimate: Sendable, Equatable {
                                inputSize: Int?, available: Int?) -> String? {
         guard let available else { return nil }
         let architecture = Architecture(inputSize: inputSize ?? 1, hidden: hidden, latent: latent)
-        let flags = "--hidden \(hidden.map(String.init).joined(separator: ",")) --latent \(latent) at a batch of \(rowsPerRank) per rank"
+        let deterministic = deterministicShardsPerRank > 0 ? " and \(deterministicShardsPerRank) --deterministic micro-shards" : ""
+        let flags = "--hidden \(hidden.map(String.init).joined(separator: ",")) --latent \(latent) at a batch of \(rowsPerRank)\(deterministic) per rank"
+        let remedy = "use smaller --hidden, --latent or --batch-size" + (deterministicShardsPerRank > 0 ? ", or fewer --deterministic micro-shards" : "")
         let model = inputSize == nil ? "(for any input size)" : "(a \(architecture) model)"
         guard let estimate = MemoryEstimate(architecture: architecture, rowsPerRank: rowsPerRank,
                                             deterministicShardsPerRank: deterministicShardsPerRank) else {
-            return "\(flags) \(model) is too large to count in memory (more than 2^63 bytes); use smaller --hidden, --latent or --batch-size"
+            return "\(flags) \(model) is too large to count in memory (more than 2^63 bytes); \(remedy)"
         }
         guard estimate.bytes > available else { return nil }
         return "\(flags) \(model) needs \(inputSize == nil ? "at least " : "")\(PhysicalMemory.gibibytes(estimate.bytes)) per rank "
-            + "(\(estimate.parameters) parameters in \(Self.parameterCopies)+ copies, and activations), more than this machine's "
-            + "\(PhysicalMemory.gibibytes(available)) of memory; use smaller --hidden, --latent or --batch-size"
+            + "(\(estimate.parameters) parameters in \(estimate.copies) copies, and activations), more than this machine's "
+            + "\(PhysicalMemory.gibibytes(available)) of memory; \(remedy)"
     }
 
     /// Refuses, on every rank together, a run whose buffers would not fit in

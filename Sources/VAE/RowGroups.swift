@@ -27,6 +27,10 @@ public enum GroupGradients {
         case let .pairwiseSum(groups, _): groups
         }
     }
+
+    /// Floats of one group's term of a weight tile in the pairwise-sum form
+    /// (about 100 KB), for memory estimates.
+    public static let tileFloats = 25_600
 }
 
 /// The row groups of one batch.
@@ -83,7 +87,8 @@ struct GroupTerms {
             gemmAddsItsProductInOneRounding(rows: tileRows(input: slot.input, output: slot.output), columns: slot.input,
                                             depth: rowsPerGroup)
         }
-        weightTiles = FloatBuffer(count: groups * slots.map { tileRows(input: $0.input, output: $0.output) * $0.input }.reduce(0, max))
+        let terms = foldsPairsInGEMM && groups > 1 ? groups / 2 : groups
+        weightTiles = FloatBuffer(count: terms * slots.map { tileRows(input: $0.input, output: $0.output) * $0.input }.reduce(0, max))
         biases = FloatBuffer(count: groups * slots.map(\.output).reduce(0, max))
         logVariances = FloatBuffer(count: architecture.hasDecoderLogVariance ? groups * architecture.inputSize : 0)
     }
@@ -94,7 +99,7 @@ struct GroupTerms {
 /// a multiple of 8 rows where the layer allows. Depends on the layer's shape
 /// only, so every rank count computes the same tiles.
 func tileRows(input: Int, output: Int) -> Int {
-    let rows = max(1, 25_600 / max(input, 1))
+    let rows = max(1, GroupGradients.tileFloats / max(input, 1))
     return min(output, rows >= 8 ? rows / 8 * 8 : rows)
 }
 
