@@ -50,6 +50,8 @@ final class DeterministicSynchronizer: GradientSynchronizer {
     private var slots: [Double]
     /// The fixed-point scale of the agreed step.
     private var scale: Double = 1
+    /// Sharded: room for the whole sum on the steps that measure its norm.
+    private lazy var wholeSumForNorm = FloatBuffer(count: parameters.count).all
 
     init(shards: Int, architecture: Architecture, reconstruction: Reconstruction, sampleCount: Int, globalBatchSize: Int,
          accumulate: Int, seed: UInt64, learningRate: Float, sharded: Bool, forcesRowwiseGEMMSplit: Bool = false,
@@ -158,17 +160,21 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         case .fixedPoint:
             try sumAsFixedPoint()
         }
-        // Bitwise independent of the rank count: without a sharded optimizer
-        // every rank holds the whole, identical sum and adds its squares in one
-        // fixed order; sharded, the parts' sums travel in the rank order of a
-        // fixed-size allgather and are added in that order (the parts
-        // themselves depend on N, so only the unsharded norm is exact; with
-        // --clip-grad-norm the optimizer is therefore not sharded).
+        // Bitwise independent of the rank count: every rank adds the squares
+        // of the whole, identical sum in one fixed order. Sharded, the parts
+        // are gathered into a whole first (partial sums of squares would
+        // depend on where N cuts the vector); that costs a full allgather,
+        // but only on the steps that measure the norm, since --clip-grad-norm
+        // runs this mode unsharded.
         var norm: Double?
         if clipNorm != nil || measuringNorm {
             if partitionedAdam.isSharded {
-                let parts = try clock.measure { () throws(MPIError) -> [Double] in try communicator.allgather([summed.sumOfSquares]) }
-                norm = parts.reduce(0, +).squareRoot()
+                let whole = wholeSumForNorm
+                whole.slice(from: partitionedAdam.range.lowerBound, count: summed.count).copy(from: summed)
+                try clock.measure { () throws(MPIError) in
+                    try communicator.allgather(inPlace: whole, counts: partitionedAdam.counts)
+                }
+                norm = whole.sumOfSquares.squareRoot()
             } else {
                 norm = summed.sumOfSquares.squareRoot()
             }

@@ -154,7 +154,14 @@ public final class Trainer {
                 learningRate: configuration.learningRate, sharded: sharded, forcesRowwiseGEMMSplit: forcesRowwiseGEMMSplit,
                 communicator: communicator)
             if communicator.isRoot {
-                logger.info("--deterministic \(configuration.deterministicShards): micro-shard gradients summed by \(deterministic.summation.rawValue); row-wise GEMMs \(deterministic.splitsRowwiseGEMMs ? "per micro-shard (this BLAS gives rows other bits at other row counts)" : "on each rank's whole batch (checked: same bits at every row count)")")
+                let rowwise = if forcesRowwiseGEMMSplit {
+                    "per micro-shard (forced by VAE_DIST_TEST_FAULT)"
+                } else if deterministic.splitsRowwiseGEMMs {
+                    "per micro-shard (at this run's row count, this BLAS gives rows other bits than on their micro-shard alone)"
+                } else {
+                    "on each rank's whole batch (checked at start-up: at this run's row count, every row has its micro-shard's bits)"
+                }
+                logger.info("--deterministic \(configuration.deterministicShards): micro-shard gradients summed by \(deterministic.summation.rawValue); row-wise GEMMs \(rowwise)")
             }
             return deterministic
         }
