@@ -90,7 +90,7 @@ extension Trainer {
         progressReporter.stepCompleted(StepProgress(
             epoch: progress.epoch + (progress.stepInEpoch == 0 ? 0 : 1), epochs: configuration.epochs,
             step: done, stepsPerEpoch: stepsPerEpoch, samplesPerSecond: rate,
-            runningLoss: progress.epochSums.loss / Double(max(progress.epochSamples, 1)),
+            runningLoss: progress.epochSamples > 0 ? progress.epochSums.loss / Double(progress.epochSamples) : nil,
             secondsLeft: Double((stepsPerEpoch - done) * samplesPerStep) / rate))
     }
 

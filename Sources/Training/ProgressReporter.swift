@@ -16,8 +16,9 @@ public struct StepProgress: Sendable {
     public let stepsPerEpoch: Int
     /// Training samples per second since this epoch (or this run) started.
     public let samplesPerSecond: Double
-    /// Mean loss per sample over the epoch's steps so far.
-    public let runningLoss: Double
+    /// Mean loss per sample over the epoch's steps so far; nil while every
+    /// step of the epoch was skipped (non-finite), which has no mean.
+    public let runningLoss: Double?
     /// Seconds the rest of the epoch will take at the current rate.
     public let secondsLeft: Double
 }

@@ -97,6 +97,9 @@ extension Trainer {
                 }
                 throw .stopped(step: progress.step, checkpoint: checkpoint)
             }
+            if progress.stepInEpoch != 0, communicator.isRoot {
+                logger.info("reached --max-steps \(progress.step) in epoch \(progress.epoch + 1) (step \(progress.stepInEpoch) of \(stepsPerEpoch))\(checkpoint.map { "; wrote \($0)" } ?? ""); a larger --max-steps or --epochs with --resume auto continues")
+            }
             if progress.stepInEpoch != 0 || progress.stoppedEarly { break }
         }
         return lastEpoch

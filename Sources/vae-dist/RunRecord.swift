@@ -67,7 +67,29 @@ struct RunRecord {
 /// override the file's.
 enum ConfigFile {
     static func expand(_ arguments: [String]) throws -> [String] {
-        guard arguments.first == "train", let at = arguments.firstIndex(of: "--config") else { return arguments }
+        guard let (at, _, flags) = try read(arguments) else { return arguments }
+        var rest = arguments
+        rest.removeSubrange(at...(at + 1))
+        return [rest[0]] + flags + rest.dropFirst()
+    }
+
+    /// A parse error of the expanded command line, said as the file's when
+    /// the file's flags alone give it (a bad value in the file), so the user
+    /// is sent to the file rather than to a command line that looks right.
+    static func attribute(_ message: String, arguments: [String]) -> String {
+        guard let (_, path, flags) = try? read(arguments) else { return message }
+        do {
+            _ = try VAEDist.parseAsRoot(["train"] + flags)
+        } catch {
+            let alone = VAEDist.message(for: error).split(separator: "\n").first.map(String.init)
+            if alone == message { return "--config \(path): \(message)" }
+        }
+        return message
+    }
+
+    /// Where `--config` stands in `arguments`, its path, and the file's settings as flags.
+    private static func read(_ arguments: [String]) throws -> (at: Int, path: String, flags: [String])? {
+        guard arguments.first == "train", let at = arguments.firstIndex(of: "--config") else { return nil }
         guard at + 1 < arguments.count else { throw ConfigError("--config needs a JSON file") }
         let path = arguments[at + 1]
         guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("--config \(path): cannot read the file") }
@@ -94,9 +116,7 @@ enum ConfigFile {
                 throw ConfigError("--config \(path): the value of \"\(key)\" is not a string, number, true or false")
             }
         }
-        var rest = arguments
-        rest.removeSubrange(at...(at + 1))
-        return [rest[0]] + flags + rest.dropFirst()
+        return (at, path, flags)
     }
 
     struct ConfigError: Error, CustomStringConvertible {

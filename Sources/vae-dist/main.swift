@@ -22,7 +22,8 @@ do {
             print(VAEDist.fullMessage(for: error))
         } else {
             // One line, like every other vae-dist error; --help has the rest.
-            let message = VAEDist.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            let line = VAEDist.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid usage"
+            let message = ConfigFile.attribute(line, arguments: Array(CommandLine.arguments.dropFirst()))
             FileHandle.standardError.write(Data("vae-dist: error: \(message) (see 'vae-dist --help')\n".utf8))
         }
     }

@@ -44,7 +44,9 @@ extension ProcessTests {
             var bits = [[UInt32]]()
             for ranks in [1, 2, 4] {
                 let run = try SmallRun(data: data)
-                expectSuccess(run.train(ranks: ranks, arguments + ["--deterministic", "4"]))
+                let result = run.train(ranks: ranks, arguments + ["--deterministic", "4"])
+                expectSuccess(result)
+                #expect(result.combined.contains("Adam is not sharded") == (ranks > 1), "the default sharded sync is not silently dropped:\n\(result.combined)")
                 bits.append(try run.checkpoint(step: 12).parameters.array.map(\.bitPattern))
             }
             #expect(bits[0] == bits[1] && bits[0] == bits[2], "deterministic with clipping differs across rank counts")
@@ -59,7 +61,10 @@ extension ProcessTests {
                              "--kl-warmup", "10", "--patience", "5", "--lr-min", "1e-4"]
             let straight = try SmallRun(data: data), resumed = try SmallRun(data: data)
             expectSuccess(straight.train(ranks: 2, arguments))
-            expectSuccess(resumed.train(ranks: 2, arguments + ["--max-steps", "10"]))
+            let stopped = resumed.train(ranks: 2, arguments + ["--max-steps", "10"])
+            expectSuccess(stopped)
+            #expect(stopped.combined.contains("reached --max-steps 10 in epoch 2 (step 2 of 8); wrote \(resumed.out.path)/checkpoint-000000010.safetensors"),
+                    "a run ended by --max-steps mid-epoch says where it stopped:\n\(stopped.combined)")
             expectSuccess(resumed.train(ranks: 2, arguments + ["--resume", "auto"]))
             #expect(try straight.checkpointBytes(step: 24) == resumed.checkpointBytes(step: 24))
             let best = { (run: SmallRun) in try Data(contentsOf: run.out.appendingPathComponent("best.safetensors")) }
@@ -180,6 +185,17 @@ extension ProcessTests {
 
             let bad = Command.run(["train", "--config", run.out.appendingPathComponent("metrics.jsonl").path])
             #expect(bad.status == 64 && bad.error.contains("--config") && bad.error.split(separator: "\n").count == 1, "\(bad.error)")
+
+            // A bad value in the file is named as the file's; the same value on
+            // the command line is not.
+            let edited = run.out.appendingPathComponent("edited.json")
+            try Data(#"{"settings": {"lr": "fast", "epochs": "2"}}"#.utf8).write(to: edited)
+            let badValue = Command.run(["train", "--config", edited.path, "--out", replay.out.path])
+            #expect(badValue.status == 64 && badValue.error.contains("--config \(edited.path): The value 'fast' is invalid for '--lr"),
+                    "\(badValue.error)")
+            try Data(#"{"settings": {"epochs": "2"}}"#.utf8).write(to: edited)
+            let ownValue = Command.run(["train", "--config", edited.path, "--lr", "fast", "--out", replay.out.path])
+            #expect(ownValue.status == 64 && !ownValue.error.contains("--config") && ownValue.error.contains("'fast'"), "\(ownValue.error)")
         }
 
         @Test func versionAndExitStatusesAreInTheHelp() {
