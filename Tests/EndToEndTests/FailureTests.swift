@@ -82,6 +82,18 @@ extension ProcessTests {
             #expect(try run.metricsLines().last?["skipped_steps"] as? Int == 1)
         }
 
+        /// An epoch whose steps so far were all skipped has no running loss:
+        /// the progress line says so instead of printing 0.00.
+        @Test func progressOverOnlySkippedStepsShowsNoLoss() throws {
+            let run = try SmallRun()
+            let result = run.train(ranks: 2, ["--epochs", "1", "--log-every", "1"], environment: ["VAE_DIST_TEST_FAULT": "nan:0:0:2"])
+            expectSuccess(result)
+            let lines = result.output.split(separator: "\n").filter { $0.contains(" samples/s  loss ") }
+            #expect(lines.count >= 3, "\(result.output)")
+            #expect(lines.prefix(2).allSatisfy { $0.contains("loss - (steps skipped)") }, "\(result.output)")
+            #expect(lines.dropFirst(2).allSatisfy { !$0.contains("steps skipped") && !$0.contains("loss 0.00") }, "\(result.output)")
+        }
+
         @Test func tooManyNonFiniteStepsStopTheJobWithItsLastGoodState() throws {
             let run = try SmallRun()
             let result = run.train(ranks: 2, ["--epochs", "2", "--checkpoint-every", "1", "--keep", "20", "--max-bad-steps", "3"],
