@@ -109,10 +109,9 @@ def efficiencies(medians):
 
 
 def deterministic_ratios(medians):
-    """--deterministic 8 over default, on 1 and on 2 ranks (the default on 2
-    ranks of one node is shared; batch 128)."""
+    """--deterministic 8 over default, on 1 and on 2 ranks (default: sharded, batch 128)."""
     return (medians["1 rank, --deterministic 8"] / medians["1 rank"],
-            medians["2 ranks, --deterministic 8"] / medians[strategy_name("shared", 128)])
+            medians["2 ranks, --deterministic 8"] / medians[strategy_name("sharded", 128)])
 
 
 def print_summary(medians):

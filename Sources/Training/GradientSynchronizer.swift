@@ -4,12 +4,6 @@ import VAE
 
 /// How gradients are synchronized, as the user picks it (`--gradient-sync`).
 public enum GradientSync: String, CaseIterable, Codable, Sendable {
-    /// The default: `shared` where a node runs more than one rank (and every
-    /// node the same number), `sharded` otherwise and with `--deterministic`.
-    /// Measured on 2 ranks of one node, `shared` was as fast or faster in most
-    /// paired rounds (benchmarks/README.md), and it keeps one copy of the
-    /// parameters and Adam's moments per node instead of per rank.
-    case auto
     /// Reduce-scatter the gradients, let each rank update its 1/N of the
     /// parameters (with 1/N of Adam's moments), then allgather the
     /// parameters: the two halves of an allreduce with the optimizer in

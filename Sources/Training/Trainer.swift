@@ -141,13 +141,13 @@ public final class Trainer {
     static func makeSynchronizer(configuration: TrainingConfiguration, architecture: Architecture,
                                  sampler: DistributedSampler, communicator: Communicator, logger: Logger,
                                  forcesRowwiseGEMMSplit: Bool) throws(TrainingError) -> GradientSynchronizer {
-        let sharded = [.sharded, .auto].contains(configuration.gradientSync) && communicator.size > 1
+        let sharded = configuration.gradientSync == .sharded && communicator.size > 1
         if configuration.deterministicShards > 0 {
             if let conflict = configuration.gradientSync.conflictWithDeterministic { throw .configuration(conflict) }
             // Clipping needs a norm that is the same bits at every rank count:
             // only the whole, unsharded sum gives one (see DeterministicSynchronizer).
             if sharded, configuration.clipGradNorm != nil, communicator.isRoot {
-                logger.notice("--gradient-sync \(configuration.gradientSync.rawValue) with --deterministic and --clip-grad-norm: Adam is not sharded (every rank needs the whole sum for the norm it clips by each step), so every rank updates all parameters")
+                logger.notice("--gradient-sync sharded with --deterministic and --clip-grad-norm: Adam is not sharded (every rank needs the whole sum for the norm it clips by each step), so every rank updates all parameters")
             }
             let sharded = sharded && configuration.clipGradNorm == nil
             let deterministic = DeterministicSynchronizer(
@@ -168,25 +168,19 @@ public final class Trainer {
             }
             return deterministic
         }
-        // auto on one rank is the plain step: there is nothing to share.
-        let choice = configuration.gradientSync.rawValue
-        if configuration.gradientSync == .shared || (configuration.gradientSync == .auto && communicator.size > 1) {
+        if configuration.gradientSync == .shared {
             do {
                 switch try NodeTopology.discover(world: communicator) {
-                case let .balanced(topology) where configuration.gradientSync == .shared || topology.node.size > 1:
+                case let .balanced(topology):
                     if communicator.isRoot {
-                        logger.info("--gradient-sync \(choice == "auto" ? "auto (shared)" : choice): \(topology.nodeCount) node(s) x \(topology.node.size) rank(s), one copy of the parameters and Adam's moments per node")
+                        logger.info("--gradient-sync shared: \(topology.nodeCount) node(s) x \(topology.node.size) rank(s), one copy of the parameters and Adam's moments per node")
                     }
                     return try SharedMemorySynchronizer(
                         architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
                         learningRate: configuration.learningRate, topology: topology, isWorldRoot: communicator.isRoot)
-                case .balanced:
-                    if communicator.isRoot {
-                        logger.info("--gradient-sync auto: one rank per node, nothing to share in memory; using sharded")
-                    }
                 case let .unbalanced(ranksPerNode):
                     if communicator.isRoot {
-                        logger.notice("--gradient-sync \(choice): the nodes run unequal numbers of ranks (\(ranksPerNode.map(String.init).joined(separator: " + "))), so the two-level sum has no partner for every rank; using sharded instead")
+                        logger.notice("--gradient-sync shared: the nodes run unequal numbers of ranks (\(ranksPerNode.map(String.init).joined(separator: " + "))), so the two-level sum has no partner for every rank; using sharded instead")
                     }
                 }
             } catch {

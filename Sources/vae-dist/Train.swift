@@ -136,8 +136,8 @@ struct Train: ParsableCommand, FlagSpellings {
     var maxBadSteps: Int = 20
 
     @Option(name: .customLong("gradient-sync"),
-            help: "auto: shared where a node runs 2+ ranks (equal ranks per node), else sharded, and sharded with --deterministic; sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere; shared: the ranks of a node sum in shared memory and keep one copy of the parameters and Adam per node, nodes allreduce (equal ranks per node, else sharded).")
-    var gradientSync: GradientSync = .auto
+            help: "sharded: reduce-scatter, Adam on 1/N of the parameters per rank, allgather (ZeRO-1); allreduce: one allreduce, Adam on all parameters everywhere; shared: the ranks of a node sum in shared memory and keep one copy of the parameters and Adam per node, nodes allreduce (equal ranks per node, else sharded).")
+    var gradientSync: GradientSync = .sharded
 
     @Flag(help: "With --gradient-sync allreduce on 2+ ranks: send the decoder's gradients while the encoder's backward runs.")
     var overlap = false

@@ -35,22 +35,6 @@ extension ProcessTests {
             }
         }
 
-        /// The default, `--gradient-sync auto`: shared memory where a node runs
-        /// two ranks, sharded with --deterministic (which sums in its own
-        /// order), and the plain step on one rank.
-        @Test func theDefaultSharesMemoryOnANodeOfTwoRanks() throws {
-            let data = try SyntheticDataset()
-            let two = try SmallRun(data: data), deterministic = try SmallRun(data: data), one = try SmallRun(data: data)
-            let result = two.train(ranks: 2, ["--max-steps", "8"])
-            expectSuccess(result)
-            #expect(result.combined.contains("--gradient-sync auto (shared): 1 node(s) x 2 rank(s)"), "\(result.combined)")
-            #expect(try two.metricsLines().last?["gradient_sync"] as? String == "shared")
-            expectSuccess(deterministic.train(ranks: 2, ["--max-steps", "8", "--deterministic", "8"]))
-            #expect(try deterministic.metricsLines().last?["gradient_sync"] as? String == "deterministic(8)+sharded")
-            expectSuccess(one.train(ranks: 1, ["--max-steps", "8"]))
-            #expect(try one.metricsLines().last?["gradient_sync"] as? String == "allreduce")
-        }
-
         /// The node-shared parameters and moments make the same checkpoint as
         /// per-rank copies: with one or two ranks every gradient sum has at
         /// most two terms (a + b == b + a) and Adam is element-wise, so the

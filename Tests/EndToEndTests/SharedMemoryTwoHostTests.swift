@@ -66,7 +66,6 @@ extension ProcessTests {
 
         /// 2 + 1 ranks: local rank 1 has no partner on the second host, so
         /// the job says so once and trains with the flat sharded strategy.
-        /// Then the default, auto, on 2 + 1 and on 1 + 1 ranks.
         @Test func unequalRanksPerHostFallBackToShardedWithANotice() throws {
             let hosts = try Hosts()
             defer { hosts.down() }
@@ -80,19 +79,6 @@ extension ProcessTests {
             #expect(result.combined.contains("using sharded instead"))
             #expect(try run.metricsLines().last?["gradient_sync"] as? String == "sharded")
             #expect(try run.checkpoint(step: 5).worldSize == 3)
-
-            // The default (auto) does the same, and with one rank per host
-            // has nothing to share: sharded, with no notice.
-            let auto = try SmallRun(data: run.data)
-            let unequal = hosts.mpirun(perHost: (2, 1), auto.arguments(["--batch-size", "48", "--max-steps", "5"]))
-            expectSuccess(unequal)
-            #expect(unequal.combined.contains("--gradient-sync auto: the nodes run unequal numbers of ranks (2 + 1)"), "\(unequal.combined)")
-            let single = try SmallRun(data: run.data)
-            let onePerHost = hosts.mpirun(perHost: (1, 1), single.arguments(["--batch-size", "48", "--max-steps", "5"]))
-            expectSuccess(onePerHost)
-            #expect(onePerHost.combined.contains("--gradient-sync auto: one rank per node, nothing to share in memory; using sharded"),
-                    "\(onePerHost.combined)")
-            #expect(try single.metricsLines().last?["gradient_sync"] as? String == "sharded")
         }
     }
 }
