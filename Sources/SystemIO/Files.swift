@@ -94,6 +94,18 @@ public enum Files {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// `base`, or `base-2`, `base-3`, ... : the first name nothing has, for
+    /// setting a file aside without overwriting an earlier one.
+    public static func unusedName(_ base: String) -> String {
+        var candidate = base
+        var number = 2
+        while exists(candidate) {
+            candidate = "\(base)-\(number)"
+            number += 1
+        }
+        return candidate
+    }
+
     /// True when something is at `path`. A symbolic-link loop counts: the
     /// name is there, so opening it reports the loop instead of the file
     /// being taken for missing.

@@ -49,7 +49,7 @@ struct LiveBranch {
         let name = directory.fileName(step: checkpoint.progress.step)
         let target = "\(directory.path)/\(name)"
         if Files.exists(target) && !pointer.checkpoints.contains(where: { $0.fileName == name }) {
-            let aside = Self.unusedName("\(target).displaced")
+            let aside = Files.unusedName("\(target).displaced")
             try Files.move(target, to: aside)
             logger.warning("moved \(target) to \(aside): this run did not write it, and a new checkpoint goes there")
         }
@@ -81,16 +81,5 @@ struct LiveBranch {
         }
         pointer.checkpoints.removeLast(pointer.checkpoints.count - directory.keep)
         try writePointer()
-    }
-
-    /// `base`, or `base-2`, `base-3`, ... : the first name nothing has.
-    static func unusedName(_ base: String) -> String {
-        var candidate = base
-        var number = 2
-        while Files.exists(candidate) {
-            candidate = "\(base)-\(number)"
-            number += 1
-        }
-        return candidate
     }
 }

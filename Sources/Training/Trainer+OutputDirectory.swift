@@ -195,7 +195,7 @@ extension Trainer {
     /// A damaged `latest.json` is kept (as `latest.json.damaged`) for a person to look at, not overwritten.
     private func setAsideDamagedPointer(_ found: OutputContents) throws(TrainingError) {
         guard case .damaged = found.pointer, Files.exists(found.pointerPath) else { return }
-        let aside = LiveBranch.unusedName("\(found.pointerPath).damaged")
+        let aside = Files.unusedName("\(found.pointerPath).damaged")
         do {
             try Files.move(found.pointerPath, to: aside)
         } catch {

@@ -147,7 +147,7 @@ public final class Trainer {
             // Clipping needs a norm that is the same bits at every rank count:
             // only the whole, unsharded sum gives one (see DeterministicSynchronizer).
             if sharded, configuration.clipGradNorm != nil, communicator.isRoot {
-                logger.notice("--gradient-sync sharded with --deterministic and --clip-grad-norm: Adam is not sharded (every rank needs the whole sum for the norm it clips by each step), so every rank updates all parameters")
+                logger.notice("--deterministic with --clip-grad-norm: Adam is not sharded (every rank needs the whole sum for the norm it clips by each step), so every rank updates all parameters")
             }
             let sharded = sharded && configuration.clipGradNorm == nil
             let deterministic = DeterministicSynchronizer(

@@ -28,22 +28,47 @@ struct RunRecord {
                 "settings": values]
     }
 
+    /// What writing the record did, for the log.
+    enum Outcome: Equatable {
+        case written
+        /// The existing `config.json` matches: nothing written.
+        case unchanged
+        /// Settings that differ from `config.json`, recorded beside it.
+        case differs([String], recordedIn: String)
+        /// `config.json` was unreadable: kept under this name, a new one written.
+        case replacedDamaged(keptAs: String)
+    }
+
     /// Writes `config.json` (or, when one exists with other settings, a
-    /// resumed run's record) and returns the differences, if any.
-    func write(to directory: String, step: Int) throws(TrainingError) -> [String] {
+    /// resumed run's record). A damaged `config.json` is set aside, as a
+    /// damaged `latest.json` is, not silently overwritten.
+    func write(to directory: String, step: Int) throws(TrainingError) -> Outcome {
         let path = "\(directory)/config.json"
-        var target = path
-        var differences = [String]()
-        if Files.exists(path) {
-            let existing = (try? Files.read(path)).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
-            let old = existing?["settings"] as? [String: Any] ?? [:]
-            let new = json["settings"] as? [String: Any] ?? [:]
-            for key in Set(old.keys).union(new.keys).sorted() where text(old[key]) != text(new[key]) {
-                differences.append("--\(key) \(text(old[key])) -> \(text(new[key]))")
-            }
-            guard !differences.isEmpty else { return [] }
-            target = "\(directory)/config-resumed-at-\(step).json"
+        guard Files.exists(path) else {
+            try write(to: path)
+            return .written
         }
+        let existing = (try? Files.read(path)).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        guard let old = existing?["settings"] as? [String: Any] else {
+            let aside = Files.unusedName("\(path).damaged")
+            do {
+                try Files.move(path, to: aside)
+            } catch {
+                throw .file(error)
+            }
+            try write(to: path)
+            return .replacedDamaged(keptAs: aside)
+        }
+        let new = json["settings"] as? [String: Any] ?? [:]
+        let differences = Set(old.keys).union(new.keys).sorted().filter { text(old[$0]) != text(new[$0]) }
+            .map { "--\($0) \(text(old[$0])) -> \(text(new[$0]))" }
+        guard !differences.isEmpty else { return .unchanged }
+        let target = "\(directory)/config-resumed-at-\(step).json"
+        try write(to: target)
+        return .differs(differences, recordedIn: target)
+    }
+
+    private func write(to target: String) throws(TrainingError) {
         guard let bytes = try? JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]) else {
             throw .configuration("\(target): the run's settings cannot be written as JSON")
         }
@@ -52,7 +77,6 @@ struct RunRecord {
         } catch {
             throw .file(error)
         }
-        return differences
     }
 
     private func text(_ value: Any?) -> String {
@@ -92,31 +116,75 @@ enum ConfigFile {
         guard arguments.first == "train", let at = arguments.firstIndex(of: "--config") else { return nil }
         guard at + 1 < arguments.count else { throw ConfigError("--config needs a JSON file") }
         let path = arguments[at + 1]
+        guard arguments[(at + 2)...].firstIndex(of: "--config") == nil else {
+            throw ConfigError("--config is given twice; give one file (flags on the command line override its settings)")
+        }
+        if Files.isDirectory(path) { throw ConfigError("--config \(path): is a directory, not a JSON file") }
         guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError("--config \(path): cannot read the file") }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ConfigError("--config \(path): not a JSON object of settings")
         }
-        let settings = object["settings"] as? [String: Any] ?? object.filter { !["vae_dist_version", "world_size", "data_digest"].contains($0.key) }
+        // config.json's record fields beside its settings; a flat file is all settings.
+        let recordFields: Set = ["vae_dist_version", "world_size", "data", "data_digest"]
+        let settings: [String: Any]
+        if let nested = object["settings"] {
+            guard let nested = nested as? [String: Any] else { throw ConfigError("--config \(path): \"settings\" is not a JSON object") }
+            if let stray = object.keys.sorted().first(where: { $0 != "settings" && !recordFields.contains($0) }) {
+                throw ConfigError("--config \(path): \"\(stray)\" stands outside \"settings\"; put it inside, or use a flat object without \"settings\"")
+            }
+            settings = nested
+        } else {
+            settings = object.filter { !["vae_dist_version", "world_size", "data_digest"].contains($0.key) }
+        }
+        let kinds = Train.flagKinds
         var flags = [String]()
         for key in settings.keys.sorted() {
             guard key.range(of: "^[a-z][a-z0-9-]*$", options: .regularExpression) != nil else {
                 throw ConfigError("--config \(path): \"\(key)\" is not a flag name")
             }
-            switch settings[key] {
-            case nil, is NSNull:
-                continue
-            case let text as String:
-                // config.json writes every value as text; a flag's is true or false.
-                if text == "true" { flags.append("--\(key)") } else if text != "false" { flags += ["--\(key)", text] }
-            case let flag as Bool:
-                if flag { flags.append("--\(key)") }
-            case let number as NSNumber:
-                flags += ["--\(key)", number.stringValue]
-            default:
-                throw ConfigError("--config \(path): the value of \"\(key)\" is not a string, number, true or false")
+            guard let isSwitch = kinds[key], key != "config" else {
+                throw ConfigError("--config \(path): \"\(key)\" is not a setting of vae-dist train")
+            }
+            let value = settings[key]
+            if value == nil || value is NSNull { continue }
+            if isSwitch {
+                // config.json writes every value as text; an on/off flag's is true or false.
+                switch value {
+                case let text as String where text == "true" || text == "false":
+                    if text == "true" { flags.append("--\(key)") }
+                case let number as NSNumber where Self.isJSONBoolean(number):
+                    if number.boolValue { flags.append("--\(key)") }
+                default:
+                    throw ConfigError("--config \(path): \"\(key)\" is on or off: its value must be true or false (got \(Self.describe(value)))")
+                }
+            } else {
+                switch value {
+                case let number as NSNumber where Self.isJSONBoolean(number):
+                    throw ConfigError("--config \(path): \"\(key)\" takes a value, not \(number.boolValue)")
+                case let text as String:
+                    flags += ["--\(key)", text]
+                case let number as NSNumber:
+                    flags += ["--\(key)", number.stringValue]
+                default:
+                    throw ConfigError("--config \(path): the value of \"\(key)\" is not a string or a number")
+                }
             }
         }
         return (at, path, flags)
+    }
+
+    /// JSON's true and false: Foundation gives them as NSNumbers too, told
+    /// apart from the numbers 1 and 0 only by their type code.
+    private static func isJSONBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+
+    private static func describe(_ value: Any?) -> String {
+        switch value {
+        case let text as String: "\"\(text)\""
+        case let number as NSNumber: number.stringValue
+        default: "a JSON array or object"
+        }
     }
 
     struct ConfigError: Error, CustomStringConvertible {

@@ -82,3 +82,35 @@ func settingText(_ value: Any) -> String? {
     }
     return String(describing: value)
 }
+
+extension ParsableArguments {
+    /// Every flag of this command by name without dashes (`lr`, `overlap`),
+    /// true for the on/off ones that take no value: what a `--config` file
+    /// may set, and how. Read from the property wrappers, like ``settings``,
+    /// on a command that has not been parsed (no value is read).
+    static var flagKinds: [String: Bool] {
+        let spellings = (Self.self as? FlagSpellings.Type)?.flagNames ?? [:]
+        var kinds = [String: Bool]()
+        for child in Mirror(reflecting: Self()).children {
+            guard let label = child.label, label.hasPrefix("_") else { continue }
+            let property = String(label.dropFirst())
+            let name = String((spellings[property] ?? "--" + kebabCase(property)).drop { $0 == "-" })
+            switch child.value {
+            case let group as any FlagKindSource: kinds.merge(group.flagKinds) { first, _ in first }
+            case is Flag<Bool>: kinds[name] = true
+            case is any SettingSource: kinds[name] = false
+            default: break
+            }
+        }
+        return kinds
+    }
+}
+
+/// An option group, whose flags are its wrapped type's.
+protocol FlagKindSource {
+    var flagKinds: [String: Bool] { get }
+}
+
+extension OptionGroup: FlagKindSource {
+    var flagKinds: [String: Bool] { Value.flagKinds }
+}

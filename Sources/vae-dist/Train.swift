@@ -162,6 +162,7 @@ struct Train: ParsableCommand, FlagSpellings {
         }
         try require(latent > 0, "--latent must be positive (got \(latent))")
         try require(warmupSteps >= 0, "--warmup-steps must be >= 0 (got \(warmupSteps))")
+        try require(lr > 0 && lr.isFinite, "--lr must be a finite number > 0 (got \(lr))")
         try require(lrMin >= 0 && lrMin.isFinite && lrMin <= lr, "--lr-min must lie between 0 and --lr \(lr) (got \(lrMin))")
         try require(lrStepEvery >= 1, "--lr-step-every must be at least 1 (got \(lrStepEvery))")
         try require(lrGamma > 0 && lrGamma <= 1, "--lr-gamma must lie in (0, 1] (got \(lrGamma))")
@@ -175,7 +176,6 @@ struct Train: ParsableCommand, FlagSpellings {
         try require(!binarize || recon == .bce, "--binarize makes the data binary for a Bernoulli decoder: it needs --recon bce (got \(recon.rawValue))")
         try require(!binarize || normalize != .standard, "--binarize needs values in [0, 1]; --normalize standard does not give them")
         try require(beta >= 0 && beta.isFinite, "--beta must be a finite number >= 0 (got \(beta))")
-        try require(lr > 0 && lr.isFinite, "--lr must be a finite number > 0 (got \(lr))")
         try require(epochs > 0, "--epochs must be at least 1 (got \(epochs))")
         try require(batchSize > 0, "--batch-size must be at least 1 (got \(batchSize))")
         try require(accumulate > 0, "--accumulate must be at least 1 (got \(accumulate))")
@@ -249,9 +249,13 @@ struct Train: ParsableCommand, FlagSpellings {
             if communicator.isRoot {
                 let record = RunRecord(settings: settings, worldSize: communicator.size, data: data.data,
                                        dataDigest: trainer.dataDigest)
-                let differences = try record.write(to: out, step: trainer.startingStep)
-                if !differences.isEmpty {
-                    logger.notice("this run's settings differ from OUT/config.json: \(differences.joined(separator: ", ")); recorded in config-resumed-at-\(trainer.startingStep).json")
+                switch try record.write(to: out, step: trainer.startingStep) {
+                case .written, .unchanged:
+                    break
+                case let .differs(differences, target):
+                    logger.notice("this run's settings differ from OUT/config.json: \(differences.joined(separator: ", ")); recorded in \(target)")
+                case let .replacedDamaged(aside):
+                    logger.warning("\(out)/config.json was damaged (not a vae-dist run record); kept it as \(aside) and wrote a new one")
                 }
             }
             if Terminal.isInteractive {

@@ -24,7 +24,7 @@ extension ProcessTests {
         }
 
         @Test(arguments: [
-            (["--batch-size", "0"], "--batch-size"), (["--lr", "-1"], "--lr"), (["--latent", "0"], "--latent"),
+            (["--batch-size", "0"], "--batch-size"), (["--lr", "-1"], "--lr must be a finite number > 0 (got -1.0)"), (["--latent", "0"], "--latent"),
             (["--epochs", "-1"], "--epochs"), (["--hidden", "400,x"], "--hidden"), (["--recon", "l1"], "--recon"),
             (["--keep", "0"], "--keep"), (["--batch-size", "many"], "--batch-size"), (["--stall-timeout", "-1"], "--stall-timeout"),
         ])

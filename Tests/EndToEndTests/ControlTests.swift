@@ -183,6 +183,17 @@ extension ProcessTests {
             #expect(resumed.combined.contains("--lr 0.002 -> 0.001"), "\(resumed.combined)")
             #expect(FileManager.default.fileExists(atPath: run.out.appendingPathComponent("config-resumed-at-3.json").path))
 
+            // A damaged config.json is kept aside, said once, and written anew.
+            let damaged = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(50)
+            try damaged.write(to: URL(fileURLWithPath: path))
+            let afterDamage = run.train(ranks: 2, ["--max-steps", "5", "--lr", "0.001", "--kl-warmup", "5", "--resume", "auto"])
+            expectSuccess(afterDamage)
+            #expect(afterDamage.combined.contains("\(run.out.path)/config.json was damaged (not a vae-dist run record); kept it as \(path).damaged"),
+                    "\(afterDamage.combined)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path + ".damaged")) == damaged)
+            let rewritten = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+            #expect((rewritten?["settings"] as? [String: Any])?["lr"] as? String == "0.001")
+
             let bad = Command.run(["train", "--config", run.out.appendingPathComponent("metrics.jsonl").path])
             #expect(bad.status == 64 && bad.error.contains("--config") && bad.error.split(separator: "\n").count == 1, "\(bad.error)")
 
@@ -196,6 +207,24 @@ extension ProcessTests {
             try Data(#"{"settings": {"epochs": "2"}}"#.utf8).write(to: edited)
             let ownValue = Command.run(["train", "--config", edited.path, "--lr", "fast", "--out", replay.out.path])
             #expect(ownValue.status == 64 && !ownValue.error.contains("--config") && ownValue.error.contains("'fast'"), "\(ownValue.error)")
+
+            // Values of the wrong kind, keys that are no setting, and settings
+            // that would be dropped: each refused in one line naming the file.
+            for (json, fragment) in [
+                (#"{"max-steps": true}"#, #""max-steps" takes a value, not true"#),
+                (#"{"overlap": "no"}"#, #""overlap" is on or off: its value must be true or false (got "no")"#),
+                (#"{"binarize": 0}"#, #""binarize" is on or off: its value must be true or false (got 0)"#),
+                (#"{"help": true}"#, #""help" is not a setting of vae-dist train"#),
+                (#"{"config": "other.json"}"#, #""config" is not a setting of vae-dist train"#),
+                (#"{"settings": {"lr": "0.2"}, "lr": "0.3"}"#, #""lr" stands outside "settings""#),
+            ] {
+                try Data(json.utf8).write(to: edited)
+                let refused = Command.run(["train", "--config", edited.path, "--max-steps", "1", "--out", replay.out.path])
+                #expect(refused.status == 64 && refused.error.split(separator: "\n").count == 1
+                        && refused.error.contains("--config \(edited.path): \(fragment)"), "\(json): \(refused.error)")
+            }
+            let twice = Command.run(["train", "--config", path, "--config", edited.path, "--out", replay.out.path])
+            #expect(twice.status == 64 && twice.error.contains("--config is given twice"), "\(twice.error)")
         }
 
         @Test func versionAndExitStatusesAreInTheHelp() {
