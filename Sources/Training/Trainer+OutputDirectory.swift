@@ -127,8 +127,11 @@ extension Trainer {
                 try continueBranch(&branch, from: record.fileName, step: record.step, abandoning: newer)
                 return Resumed(checkpoint: checkpoint, path: path, ownsMetrics: true)
             }
-            if !pointer.checkpoints.isEmpty {
-                logger.warning("--resume auto: \(RunPointer.fileName) in \(configuration.outputDirectory) lists no usable checkpoint; looking for one among the checkpoint files")
+            // Only worth saying when there are files it did not list: otherwise
+            // the skips above and the refusal below say everything.
+            let unlisted = found.checkpointPaths.contains { !tried.contains(OutputContents.fileName(of: $0)) }
+            if !pointer.checkpoints.isEmpty && unlisted {
+                logger.warning("--resume auto: \(RunPointer.fileName) in \(configuration.outputDirectory) lists no checkpoint that can continue this run; looking among the files it does not list")
             }
         } else if !found.checkpointPaths.isEmpty {
             let why = switch found.pointer {

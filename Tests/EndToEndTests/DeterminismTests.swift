@@ -142,6 +142,19 @@ extension ProcessTests {
             }
         }
 
+        /// A checkpoint of another M cannot continue a run: --resume auto
+        /// names why it skips it and refuses, once, and keeps the file.
+        @Test func resumingWithAnotherShardCountIsRefusedNamingBoth() throws {
+            let run = try SmallRun()
+            expectSuccess(run.train(ranks: 2, ["--deterministic", "8", "--max-steps", "3"]))
+            let result = run.train(ranks: 2, ["--deterministic", "4", "--max-steps", "6", "--resume", "auto"])
+            #expect(result.status == 1, "\(result.combined)")
+            #expect(result.combined.contains("it was trained with --deterministic 8, this run uses 4"), "\(result.combined)")
+            #expect(result.combined.contains("none of the 1 checkpoint(s) in \(run.out.path) can continue this run"), "\(result.combined)")
+            #expect(!result.combined.contains("lists no checkpoint"), "no detour through files already tried:\n\(result.combined)")
+            #expect(try run.checkpoint(step: 3).deterministicShards == 8, "the checkpoint is kept")
+        }
+
         @Test func overlapIsRefusedWithTheReason() throws {
             let result = try SmallRun().train(ranks: 0, ["--deterministic", "8", "--gradient-sync", "allreduce", "--overlap"])
             #expect(result.status == 64)
