@@ -144,11 +144,12 @@ public final class Trainer {
         let sharded = configuration.gradientSync == .sharded && communicator.size > 1
         if configuration.deterministicShards > 0 {
             if let conflict = configuration.gradientSync.conflictWithDeterministic { throw .configuration(conflict) }
-            // Clipping needs a norm that is the same bits at every rank count:
-            // only the whole, unsharded sum gives one (see DeterministicSynchronizer).
             if sharded, configuration.clipGradNorm != nil, communicator.isRoot {
                 logger.notice("--deterministic with --clip-grad-norm: Adam is not sharded (every rank needs the whole sum for the norm it clips by each step), so every rank updates all parameters")
             }
+            // Clipping needs a norm that is the same bits at every rank count
+            // on every step: the whole, unsharded sum gives one without an
+            // extra gather (see DeterministicSynchronizer).
             let sharded = sharded && configuration.clipGradNorm == nil
             let deterministic = DeterministicSynchronizer(
                 shards: configuration.deterministicShards, architecture: architecture,

@@ -14,7 +14,7 @@ final class ProgressBar: ProgressReporter {
         let width = 30
         let filled = width * p.step / max(p.stepsPerEpoch, 1)
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
-        let line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(p.runningLoss.map { String(format: "%.2f", $0) } ?? "- (steps skipped)")  ETA \(Int(p.secondsLeft.rounded(.up)))s"
+        let line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(p.lossText)  ETA \(Int(p.secondsLeft.rounded(.up)))s"
         FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
         drawn = true
     }
@@ -35,10 +35,16 @@ final class ProgressLines: ProgressReporter {
     func stepCompleted(_ p: StepProgress) {
         guard p.step % interval == 0, p.step < p.stepsPerEpoch else { return }
         // Each line starts with its time (ISO 8601, UTC), so a batch log shows when things happened.
-        let line = "\(EpochMetrics.timestamp(Date()))  epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(p.runningLoss.map { String(format: "%.2f", $0) } ?? "- (steps skipped)")  \(Int(p.secondsLeft.rounded(.up))) s left in epoch"
+        let line = "\(EpochMetrics.timestamp(Date()))  epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(p.lossText)  \(Int(p.secondsLeft.rounded(.up))) s left in epoch"
         // Unbuffered, like the log handler, so lines stay in order in a batch log.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     func epochCompleted() {}
+}
+
+extension StepProgress {
+    /// The running loss as both reporters print it; a dash while every step
+    /// of the epoch was skipped, since there is no mean to show.
+    var lossText: String { runningLoss.map { String(format: "%.2f", $0) } ?? "- (steps skipped)" }
 }

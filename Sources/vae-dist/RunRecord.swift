@@ -13,6 +13,9 @@ import Training
 struct RunRecord {
     /// Settings that say how a run was launched rather than what it trains.
     static let launchOnly: Set<String> = ["--resume", "--config", "--verbose"]
+    /// The fields of the record that are not settings: a `--config` file
+    /// may carry them, and they are not read as flags.
+    static let recordFields: Set<String> = ["vae_dist_version", "world_size", "data_digest"]
 
     let settings: [Setting]
     let worldSize: Int
@@ -124,17 +127,16 @@ enum ConfigFile {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw ConfigError("--config \(path): not a JSON object of settings")
         }
-        // config.json's record fields beside its settings; a flat file is all settings.
-        let recordFields: Set = ["vae_dist_version", "world_size", "data", "data_digest"]
         let settings: [String: Any]
         if let nested = object["settings"] {
             guard let nested = nested as? [String: Any] else { throw ConfigError("--config \(path): \"settings\" is not a JSON object") }
-            if let stray = object.keys.sorted().first(where: { $0 != "settings" && !recordFields.contains($0) }) {
+            // Beside its settings, config.json also has `data` (a copy of the setting).
+            if let stray = object.keys.sorted().first(where: { !["settings", "data"].contains($0) && !RunRecord.recordFields.contains($0) }) {
                 throw ConfigError("--config \(path): \"\(stray)\" stands outside \"settings\"; put it inside, or use a flat object without \"settings\"")
             }
             settings = nested
         } else {
-            settings = object.filter { !["vae_dist_version", "world_size", "data_digest"].contains($0.key) }
+            settings = object.filter { !RunRecord.recordFields.contains($0.key) }
         }
         let kinds = Train.flagKinds
         var flags = [String]()

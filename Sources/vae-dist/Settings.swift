@@ -26,11 +26,33 @@ extension ParsableArguments {
     /// Read from the property wrappers themselves, so a flag added to a
     /// command is compared without anyone remembering to list it.
     var settings: [Setting] {
+        wrappers.flatMap { name, wrapper in (wrapper as? SettingSource)?.settings(named: name) ?? [] }
+    }
+
+    /// Every flag of this command by name without dashes (`lr`, `overlap`),
+    /// true for the on/off ones that take no value: what a `--config` file
+    /// may set, and how. Read on a command that has not been parsed (the
+    /// wrappers' types, never their values).
+    static var flagKinds: [String: Bool] {
+        var kinds = [String: Bool]()
+        for (name, wrapper) in Self().wrappers {
+            switch wrapper {
+            case let group as any FlagKindSource: kinds.merge(group.flagKinds) { first, _ in first }
+            case is Flag<Bool>: kinds[String(name.drop { $0 == "-" })] = true
+            case is any SettingSource: kinds[String(name.drop { $0 == "-" })] = false
+            default: break
+            }
+        }
+        return kinds
+    }
+
+    /// This command's property wrappers, each with its flag's name (`--lr`).
+    private var wrappers: [(name: String, wrapper: Any)] {
         let spellings = (Self.self as? FlagSpellings.Type)?.flagNames ?? [:]
-        return Mirror(reflecting: self).children.flatMap { child -> [Setting] in
-            guard let label = child.label, label.hasPrefix("_"), let wrapper = child.value as? SettingSource else { return [] }
+        return Mirror(reflecting: self).children.compactMap { child in
+            guard let label = child.label, label.hasPrefix("_") else { return nil }
             let property = String(label.dropFirst())
-            return wrapper.settings(named: spellings[property] ?? "--" + kebabCase(property))
+            return (spellings[property] ?? "--" + kebabCase(property), child.value)
         }
     }
 }
@@ -81,29 +103,6 @@ func settingText(_ value: Any) -> String? {
         return String(describing: raw.rawValue)
     }
     return String(describing: value)
-}
-
-extension ParsableArguments {
-    /// Every flag of this command by name without dashes (`lr`, `overlap`),
-    /// true for the on/off ones that take no value: what a `--config` file
-    /// may set, and how. Read from the property wrappers, like ``settings``,
-    /// on a command that has not been parsed (no value is read).
-    static var flagKinds: [String: Bool] {
-        let spellings = (Self.self as? FlagSpellings.Type)?.flagNames ?? [:]
-        var kinds = [String: Bool]()
-        for child in Mirror(reflecting: Self()).children {
-            guard let label = child.label, label.hasPrefix("_") else { continue }
-            let property = String(label.dropFirst())
-            let name = String((spellings[property] ?? "--" + kebabCase(property)).drop { $0 == "-" })
-            switch child.value {
-            case let group as any FlagKindSource: kinds.merge(group.flagKinds) { first, _ in first }
-            case is Flag<Bool>: kinds[name] = true
-            case is any SettingSource: kinds[name] = false
-            default: break
-            }
-        }
-        return kinds
-    }
 }
 
 /// An option group, whose flags are its wrapped type's.
