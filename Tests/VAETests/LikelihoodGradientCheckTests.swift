@@ -44,6 +44,29 @@ import Testing
         #expect(logVarianceGradient.allSatisfy { abs($0) > 1e-3 }, "every log σ² element gets a gradient: \(Array(logVarianceGradient))")
     }
 
+    /// The check fails a wrong gradient: the Gaussian log σ²'s gradient
+    /// with its ½ dropped (doubled), or off by only 5%, or with two features'
+    /// gradients swapped, is reported beyond the tolerance.
+    @Test(arguments: ["missing half", "five percent", "swapped features"])
+    func wrongLogVarianceGradientsFailTheCheck(mistake: String) throws {
+        var (model, batch, generator) = FiniteDifferences.model(Self.gaussian, inputs: -2..<2)
+        let logVariance = try #require(model.layout.tensors.first { $0.name == "decoder_logvar" })
+        for element in 0..<logVariance.count {
+            model.parameters[logVariance.offset + element] = generator.nextFloat(in: -1..<1)
+        }
+        let range = logVariance.offset..<(logVariance.offset + logVariance.count)
+        let (_, excess, detail) = FiniteDifferences.worstMismatch(
+            model, batch, objective: Objective(reconstruction: .gaussian, beta: 1.7)) { gradient in
+            switch mistake {
+            case "missing half": for index in range { gradient[index] *= 2 }
+            case "five percent": for index in range { gradient[index] *= 1.05 }
+            default: gradient.swapAt(range.lowerBound, range.lowerBound + 1)
+            }
+        }
+        #expect(excess > 1, "a wrong log σ² gradient (\(mistake)) passed the check; worst \(detail)")
+        #expect(detail.hasPrefix("decoder_logvar"), "the worst mismatch names the wrong tensor: \(detail)")
+    }
+
     /// `accumulate: true` adds the batch's log σ² gradient to what is there,
     /// as it does for the layers.
     @Test func gaussianAccumulateAddsToTheExistingGradient() {
