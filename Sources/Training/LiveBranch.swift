@@ -26,6 +26,12 @@ struct LiveBranch {
         try Files.writeAtomically(pointer.encoded(), to: pointerPath)
     }
 
+    /// Records the kernels this start runs on; returns those recorded before.
+    mutating func recordBLASKernels(_ kernels: [String]) -> [String] {
+        defer { pointer.blasKernels = kernels }
+        return pointer.blasKernels
+    }
+
     /// Notes that the run continues from `from` at `step`, having moved the
     /// abandoned branch's files to `abandoned` (if any).
     mutating func recordResumption(from: String, step: Int, abandoned: String?) {

@@ -37,7 +37,10 @@ extension RunPointer {
               Set(checkpoints.map(\.fileName)).count == checkpoints.count else {
             throw Damage(description: "checkpoints are not listed once each, newest first")
         }
-        return RunPointer(runID: runID, checkpoints: checkpoints, lineage: lineage)
+        let blasKernels = try fields["blas_kernels"].map { value throws(Damage) in
+            try array(value, "blas_kernels").map { item throws(Damage) in try string(item, "blas_kernels") }
+        } ?? []
+        return RunPointer(runID: runID, checkpoints: checkpoints, lineage: lineage, blasKernels: blasKernels)
     }
 
     private static func record(_ value: HeaderJSON.Value) throws(Damage) -> CheckpointRecord {

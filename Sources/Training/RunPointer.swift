@@ -28,6 +28,11 @@ struct RunPointer: Equatable {
     /// Newest (highest step) first.
     var checkpoints: [CheckpointRecord]
     var lineage: [Resumption]
+    /// The OpenBLAS kernels the run's ranks ran at its latest start (distinct,
+    /// rank order): a resume on other kernels is told its bits will differ
+    /// from an uninterrupted run's. Absent from files written before it was
+    /// recorded, which read as empty.
+    var blasKernels: [String] = []
 
     /// The newest checkpoint of the branch.
     var latest: CheckpointRecord? { checkpoints.first }
@@ -61,7 +66,8 @@ struct RunPointer: Equatable {
               "run_id": \(SafeTensors.jsonString(runID)),
               "latest": \(latest.map { SafeTensors.jsonString($0.fileName) } ?? "null"),
               "checkpoints": \(list(records)),
-              "lineage": \(list(resumptions))
+              "lineage": \(list(resumptions)),
+              "blas_kernels": [\(blasKernels.map(SafeTensors.jsonString).joined(separator: ", "))]
             }
 
             """

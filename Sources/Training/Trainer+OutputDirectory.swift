@@ -39,6 +39,10 @@ extension Trainer {
         case .auto:
             resumed = try resumeAutomatically(found)
         }
+        let kernels = blasKernels.distinct
+        if let before = branch?.recordBLASKernels(kernels), resumed != nil, !before.isEmpty, before != kernels {
+            logger.notice("resuming on OpenBLAS's \(blasKernels.description) kernels where this run ran on \(before.joined(separator: ", ")): from here on its bits differ from an uninterrupted run's (set OPENBLAS_CORETYPE=\(before[0].uppercased()) to keep them)")
+        }
         do {
             try branch?.writePointer()
         } catch {

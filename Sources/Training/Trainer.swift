@@ -54,6 +54,8 @@ public final class Trainer {
     let watchdog: StallWatchdog
     /// Recent step times, which raise the watchdog's limit for slow steps.
     var stepTimes = StepTimeMedian()
+    /// Every rank's OpenBLAS kernels, for the start-up line and `latest.json`.
+    let blasKernels: RankKernels
 
     /// Rows per batch of the evaluation model.
     static let evaluationCapacity = 256
@@ -69,6 +71,14 @@ public final class Trainer {
         self.faults = faults
         watchdog = StallWatchdog(minimumSeconds: configuration.stallTimeout, rank: communicator.rank, size: communicator.size)
         BLASThreads.set(configuration.blasThreads)
+        do {
+            blasKernels = try RankKernels.gather(communicator)
+        } catch {
+            throw .mpi(error)
+        }
+        if configuration.deterministicShards > 0 && !blasKernels.isUniform {
+            throw .configuration("--deterministic needs the same BLAS kernels on every rank (its bits depend on them), but this job runs \(blasKernels.description); set OPENBLAS_CORETYPE to one kernel every node can run (HASWELL, or SKYLAKEX where all have AVX-512)")
+        }
 
         let data = try TrainingData.load(
             TrainingData.Options(data: configuration.dataDirectory, testData: configuration.testData,
@@ -122,6 +132,9 @@ public final class Trainer {
 
     /// The training data's digest (see ``SampleMatrix/digest``), for the run's record.
     public var dataDigest: String { String(data.train.matrix.digest, radix: 16) }
+
+    /// "OpenBLAS 0.3.21, SkylakeX kernels" (or each rank's, where they differ), for the run's record.
+    public var blasDescription: String { "OpenBLAS \(BLASKernel.choice.version), \(blasKernels.description) kernels" }
 
     /// The step the run starts from (a resumed checkpoint's, or 0).
     public var startingStep: Int { progress.step }

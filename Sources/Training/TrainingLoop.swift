@@ -40,6 +40,7 @@ extension Trainer {
             logger.info("nothing to train: already at step \(progress.step) of \(totalSteps)")
             return nil
         }
+        logger.info("\(blasKernels.startupLine)")
         logger.info("training \(architecture) (\(evaluationModel.layout.count) parameters) on \(data.train.count) samples of \(data.shape) from \(data.path) (\(data.description)), \(data.test.map { "\($0.count) test samples" } ?? "no test set"), \(communicator.size) rank(s) x batch \(sampler.localBatchSize)\(configuration.accumulate > 1 ? " x \(configuration.accumulate) accumulated" : ""), \(stepsPerEpoch) steps per epoch, \(sync.name) gradient sync")
         if communicator.isRoot {
             events = try TrainingEvents(directory: "\(configuration.outputDirectory)/tensorboard", step: progress.step)

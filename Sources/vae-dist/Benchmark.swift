@@ -60,6 +60,7 @@ struct GEMMBound: ParsableCommand {
             shapes.append(("weight grad \(layer.output)x\(layer.input)", layer.output, batch, layer.input))
             if layer.needsInputGradient { shapes.append(("input grad \(layer.input)<-\(layer.output)", batch, layer.output, layer.input)) }
         }
+        print("BLAS: \(BLASKernel.choice)")
         print("GEMM bound, per-rank batch \(batch), \(blasThreads) BLAS thread(s), median of \(repetitions):")
         var total = 0.0
         var flops = 0.0

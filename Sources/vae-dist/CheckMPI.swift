@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MPI
 import Tensors
+import SystemIO
 import Training
 
 /// Exercises every collective vae-dist uses, with values whose correct
@@ -33,6 +34,18 @@ struct CheckMPI: ParsableCommand {
 
 private struct CollectiveChecks {
     let world: Communicator
+
+    /// Each node's OpenBLAS kernels (ranks choose for their own CPU), so a
+    /// new cluster's mixed or poorly chosen kernels show before a long job.
+    func reportBLASKernels(logger: Logger) throws(MPIError) {
+        let hosts = try world.allgather(ProcessIdentity.hostName, maximumBytes: 256)
+        let choices = try world.allgather(BLASKernel.choice.description, maximumBytes: 512)
+        var seen = Set<String>()
+        for (host, choice) in zip(hosts, choices) where seen.insert(host + "\u{0}" + choice).inserted {
+            let ranks = hosts.indices.filter { hosts[$0] == host && choices[$0] == choice }
+            logger.info("BLAS on \(host) (rank\(ranks.count > 1 ? "s" : "") \(RankKernels.ranges(ranks))): \(choice)")
+        }
+    }
 
     /// Runs each check on every rank; returns this rank's failure count.
     func run(logger: Logger) throws(MPIError) -> Int {
@@ -160,6 +173,7 @@ private struct CollectiveChecks {
 
         try world.barrier()
         logger.info("barrier: ok")
+        try reportBLASKernels(logger: logger)
         return failures
     }
 }

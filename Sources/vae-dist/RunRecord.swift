@@ -15,12 +15,14 @@ struct RunRecord {
     static let launchOnly: Set<String> = ["--resume", "--config", "--verbose"]
     /// The fields of the record that are not settings: a `--config` file
     /// may carry them, and they are not read as flags.
-    static let recordFields: Set<String> = ["vae_dist_version", "world_size", "data_digest"]
+    static let recordFields: Set<String> = ["vae_dist_version", "world_size", "data_digest", "blas"]
 
     let settings: [Setting]
     let worldSize: Int
     let data: String
     let dataDigest: String
+    /// The OpenBLAS version and every rank's kernels: the bits of a run depend on them.
+    let blas: String
 
     var json: [String: Any] {
         var values = [String: Any]()
@@ -28,7 +30,7 @@ struct RunRecord {
             values[String(setting.name.drop { $0 == "-" })] = setting.value ?? NSNull()
         }
         return ["vae_dist_version": VAEDist.version, "world_size": worldSize, "data": data, "data_digest": dataDigest,
-                "settings": values]
+                "blas": blas, "settings": values]
     }
 
     /// What writing the record did, for the log.

@@ -248,7 +248,7 @@ struct Train: ParsableCommand, FlagSpellings {
                                       logger: logger, faults: faults ?? [])
             if communicator.isRoot {
                 let record = RunRecord(settings: settings, worldSize: communicator.size, data: data.data,
-                                       dataDigest: trainer.dataDigest)
+                                       dataDigest: trainer.dataDigest, blas: trainer.blasDescription)
                 switch try record.write(to: out, step: trainer.startingStep) {
                 case .written, .unchanged:
                     break

@@ -1,5 +1,13 @@
 import ArgumentParser
 import Foundation
+import Tensors
+
+// OpenBLAS's kernels are chosen before anything else runs, so that every
+// command (and every BLAS call, MPI's start-up included) runs on them; see
+// `BLASKernel`. A problem with the choice is said once, on the first rank.
+if let warning = BLASKernel.choice.warning, LaunchEnvironment.isFirstRank {
+    FileHandle.standardError.write(Data("vae-dist: warning: \(warning)\n".utf8))
+}
 
 // Parsing happens on every rank before MPI starts; only the launcher's rank 0
 // (or a process not started by a launcher) prints usage errors, so an
