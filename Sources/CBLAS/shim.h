@@ -9,8 +9,22 @@
 // declaring them in cblas.h. quit forgets the chosen kernel table; init
 // chooses again, reading OPENBLAS_CORETYPE as at load time. vae-dist calls
 // them once, before its first BLAS call, to switch kernels in-process.
-extern void gotoblas_dynamic_quit(void);
-extern void gotoblas_dynamic_init(void);
+// Weak, because an OpenBLAS built for one target has neither: there the
+// binary still links, and vae-dist keeps the kernels it was built with.
+extern void gotoblas_dynamic_quit(void) __attribute__((weak));
+extern void gotoblas_dynamic_init(void) __attribute__((weak));
+
+static inline __attribute__((always_inline))
+int vae_dist_openblas_switches_kernels(void) {
+    return gotoblas_dynamic_quit != 0 && gotoblas_dynamic_init != 0;
+}
+
+// Chooses the kernel table again; only where vae_dist_openblas_switches_kernels().
+static inline __attribute__((always_inline))
+void vae_dist_openblas_reload_kernels(void) {
+    gotoblas_dynamic_quit();
+    gotoblas_dynamic_init();
+}
 
 // CPUID and XGETBV, which Swift cannot issue: what the CPU implements and
 // which register states the OS saves on a context switch. On other

@@ -59,6 +59,10 @@ public enum BLASKernel {
         let version = version
         let coreType = environment("OPENBLAS_CORETYPE")
         let userCoreType = environment(coreTypeIsOpenBLASChoiceVariable) == "1" ? nil : coreType
+        guard vae_dist_openblas_switches_kernels() != 0 else {
+            return BLASKernelChoice(kernel: picked, version: version,
+                                    reason: "an OpenBLAS built without DYNAMIC_ARCH runs the kernels it was built for", warning: nil)
+        }
         switch BLASKernelPolicy.decide(picked: picked, userCoreType: userCoreType, cpu: .current, version: version) {
         case let .keep(reason, warning):
             return BLASKernelChoice(kernel: picked, version: version, reason: reason, warning: warning)
@@ -84,8 +88,7 @@ public enum BLASKernel {
     /// at `coreType` (unset for nil), then puts the variable back as `original`.
     private static func reload(coreType: String?, restoring original: String?) {
         if let coreType { setenv("OPENBLAS_CORETYPE", coreType, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
-        gotoblas_dynamic_quit()
-        gotoblas_dynamic_init()
+        vae_dist_openblas_reload_kernels()
         if let original { setenv("OPENBLAS_CORETYPE", original, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
     }
 }
