@@ -25,11 +25,34 @@ public enum BLASKernelPolicy {
     static let kernelLevels: [String: CPUFeatures.VectorLevel] = [
         "katmai": .sse, "coppermine": .sse, "northwood": .sse, "prescott": .sse, "banias": .sse,
         "core2": .sse, "penryn": .sse, "dunnington": .sse, "nehalem": .sse, "atom": .sse, "nano": .sse,
-        "athlon": .sse, "opteron": .sse, "opteron(sse3)": .sse, "barcelona": .sse, "bobcat": .sse,
+        "athlon": .sse, "opteron": .sse, "opteron_sse3": .sse, "barcelona": .sse, "bobcat": .sse,
         "sandybridge": .avx, "bulldozer": .avx, "piledriver": .avx, "steamroller": .avx, "excavator": .avx,
         "haswell": .avx2, "zen": .avx2,
         "skylakex": .avx512, "cooperlake": .avx512, "sapphirerapids": .avx512,
     ]
+
+    /// The names OpenBLAS 0.3.21's `force_coretype()` accepts (lower case;
+    /// it compares without case). Read off that build: the old names
+    /// (katmai, athlon, ...) run as Prescott, and "cooperlake" and
+    /// "sapphirerapids" are not accepted although it runs Cooper Lake
+    /// kernels by itself, so a user who names them gets its fallback.
+    static let acceptedNames0321: Set<String> = [
+        "katmai", "coppermine", "northwood", "prescott", "banias", "atom", "core2", "penryn", "dunnington",
+        "nehalem", "athlon", "opteron", "opteron_sse3", "barcelona", "nano", "sandybridge", "bobcat", "bulldozer",
+        "piledriver", "haswell", "steamroller", "excavator", "zen", "skylakex",
+    ]
+
+    /// A user's value as it is safe to print on one line: a plain name as
+    /// it is; anything else quoted with its control characters escaped and
+    /// cut to 40 characters, so a hostile value can neither fake a line of
+    /// output nor flood it.
+    public static func shown(_ value: String) -> String {
+        let plain = !value.isEmpty && value.count <= 40
+            && value.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+        if plain { return value }
+        let cut = value.count > 40 ? String(value.prefix(40)) + "..." : value
+        return "\"" + cut.unicodeScalars.map { $0.escaped(asASCII: true) }.joined() + "\""
+    }
 
     /// The vector level a kernel needs, or nil for a name this table does not know.
     public static func level(ofKernel name: String) -> CPUFeatures.VectorLevel? {
@@ -51,12 +74,24 @@ public enum BLASKernelPolicy {
     /// the CPU.
     public static func decide(picked: String, userCoreType: String?, cpu: CPUFeatures, version: String) -> Decision {
         if let userCoreType {
-            if userCoreType.lowercased() == picked.lowercased() {
-                return .keep(reason: "OPENBLAS_CORETYPE=\(userCoreType), as set", warning: nil)
+            let name = "OPENBLAS_CORETYPE=\(shown(userCoreType))"
+            if userCoreType.isEmpty {
+                return .keep(reason: "OPENBLAS_CORETYPE is empty; OpenBLAS's own choice",
+                             warning: "OPENBLAS_CORETYPE is set but empty, so OpenBLAS chose its \(picked) kernels by itself")
             }
-            let shown = userCoreType.isEmpty ? "OPENBLAS_CORETYPE is set but empty" : "OPENBLAS_CORETYPE=\(userCoreType) is not a kernel name OpenBLAS \(version) knows"
-            return .keep(reason: "OPENBLAS_CORETYPE=\(userCoreType) unknown to OpenBLAS; its own choice",
-                         warning: "\(shown), so it chose its \(picked) kernels by itself")
+            let accepted: Bool? = version == "0.3.21" ? acceptedNames0321.contains(userCoreType.lowercased()) : nil
+            switch accepted {
+            case false?:
+                return .keep(reason: "\(name) is unknown to OpenBLAS; its own choice",
+                             warning: "\(name) is not a kernel name OpenBLAS \(version) accepts, so it chose its \(picked) kernels by the CPU's features")
+            case true? where userCoreType.lowercased() != picked.lowercased():
+                return .keep(reason: "\(name), which OpenBLAS runs as its \(picked) kernels", warning: nil)
+            case nil where userCoreType.lowercased() != picked.lowercased():
+                return .keep(reason: "\(name); OpenBLAS \(version) runs \(picked)",
+                             warning: "\(name): OpenBLAS \(version) runs its \(picked) kernels (it may not know that name)")
+            default:
+                return .keep(reason: "\(name), as set", warning: nil)
+            }
         }
         guard let pickedLevel = level(ofKernel: picked), let best = bestCoreType(for: cpu),
               pickedLevel < cpu.vectorLevel else {

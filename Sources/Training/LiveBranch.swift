@@ -26,11 +26,9 @@ struct LiveBranch {
         try Files.writeAtomically(pointer.encoded(), to: pointerPath)
     }
 
-    /// Records the kernels this start runs on; returns those recorded before.
-    mutating func recordBLASKernels(_ kernels: [String]) -> [String] {
-        defer { pointer.blasKernels = kernels }
-        return pointer.blasKernels
-    }
+    /// The kernels this start runs on, recorded in `latest.json` with the
+    /// first checkpoint it writes (a start that writes none changes nothing).
+    var runningBLASKernels: [String] = []
 
     /// Notes that the run continues from `from` at `step`, having moved the
     /// abandoned branch's files to `abandoned` (if any).
@@ -60,6 +58,7 @@ struct LiveBranch {
             logger.warning("moved \(target) to \(aside): this run did not write it, and a new checkpoint goes there")
         }
         pointer.add(try directory.save(checkpoint))
+        pointer.blasKernels = runningBLASKernels
         // The pointer names the new file before any old one goes: a crash in
         // between leaves the pointer listing a deleted file, never naming a
         // missing newest.

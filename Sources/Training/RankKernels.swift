@@ -22,12 +22,12 @@ public struct RankKernels: Equatable, Sendable {
 
     var isUniform: Bool { distinct.count <= 1 }
 
-    /// "SkylakeX", or "SkylakeX on ranks 0-1, 3; Haswell on rank 2".
+    /// "SkylakeX kernels", or "SkylakeX kernels on ranks 0-1, 3; Haswell kernels on rank 2".
     var description: String {
-        guard !isUniform else { return distinct.first ?? "none" }
+        guard !isUniform else { return "\(distinct.first ?? "no") kernels" }
         return distinct.map { kernel in
             let ranks = names.indices.filter { names[$0] == kernel }
-            return "\(kernel) on rank\(ranks.count > 1 ? "s" : "") \(Self.ranges(ranks))"
+            return "\(kernel) kernels on rank\(ranks.count > 1 ? "s" : "") \(Self.ranges(ranks))"
         }.joined(separator: "; ")
     }
 

@@ -37,10 +37,23 @@ extension RunPointer {
               Set(checkpoints.map(\.fileName)).count == checkpoints.count else {
             throw Damage(description: "checkpoints are not listed once each, newest first")
         }
-        let blasKernels = try fields["blas_kernels"].map { value throws(Damage) in
-            try array(value, "blas_kernels").map { item throws(Damage) in try string(item, "blas_kernels") }
-        } ?? []
+        let blasKernels = kernelNames(fields["blas_kernels"])
         return RunPointer(runID: runID, checkpoints: checkpoints, lineage: lineage, blasKernels: blasKernels)
+    }
+
+    /// `blas_kernels` if it is a short list of plain kernel names (letters,
+    /// digits, `_`; at most 64 of 32 characters), else empty: the field only
+    /// informs, so a damaged one is dropped rather than costing the pointer.
+    private static func kernelNames(_ value: HeaderJSON.Value?) -> [String] {
+        guard case let .array(items)? = value, items.count <= 64 else { return [] }
+        var names = [String]()
+        for item in items {
+            guard case let .string(name) = item, !name.isEmpty, name.utf8.count <= 32,
+                  name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") })
+            else { return [] }
+            names.append(name)
+        }
+        return names
     }
 
     private static func record(_ value: HeaderJSON.Value) throws(Damage) -> CheckpointRecord {

@@ -28,10 +28,11 @@ struct RunPointer: Equatable {
     /// Newest (highest step) first.
     var checkpoints: [CheckpointRecord]
     var lineage: [Resumption]
-    /// The OpenBLAS kernels the run's ranks ran at its latest start (distinct,
-    /// rank order): a resume on other kernels is told its bits will differ
-    /// from an uninterrupted run's. Absent from files written before it was
-    /// recorded, which read as empty.
+    /// The OpenBLAS kernels the newest checkpoint was computed on (distinct,
+    /// in rank order): a resume on other kernels is told its bits will differ
+    /// from an uninterrupted run's. Informational: absent (files written
+    /// before it was recorded) or unusable, it reads as empty and never
+    /// makes the pointer damaged.
     var blasKernels: [String] = []
 
     /// The newest checkpoint of the branch.

@@ -39,9 +39,11 @@ extension Trainer {
         case .auto:
             resumed = try resumeAutomatically(found)
         }
-        let kernels = blasKernels.distinct
-        if let before = branch?.recordBLASKernels(kernels), resumed != nil, !before.isEmpty, before != kernels {
-            logger.notice("resuming on OpenBLAS's \(blasKernels.description) kernels where this run ran on \(before.joined(separator: ", ")): from here on its bits differ from an uninterrupted run's (set OPENBLAS_CORETYPE=\(before[0].uppercased()) to keep them)")
+        branch?.runningBLASKernels = blasKernels.distinct
+        if resumed != nil, let before = branch?.pointer.blasKernels, !before.isEmpty,
+           before.map { $0.lowercased() } != blasKernels.distinct.map { $0.lowercased() } {
+            let advice = before.count == 1 ? " (set OPENBLAS_CORETYPE=\(before[0].uppercased()) to keep them)" : ""
+            logger.notice("resuming on \(blasKernels.description) where this run's newest checkpoint was computed on \(before.joined(separator: ", ")) kernels: from here on its bits differ from an uninterrupted run's\(advice)")
         }
         do {
             try branch?.writePointer()

@@ -77,7 +77,10 @@ public final class Trainer {
             throw .mpi(error)
         }
         if configuration.deterministicShards > 0 && !blasKernels.isUniform {
-            throw .configuration("--deterministic needs the same BLAS kernels on every rank (its bits depend on them), but this job runs \(blasKernels.description); set OPENBLAS_CORETYPE to one kernel every node can run (HASWELL, or SKYLAKEX where all have AVX-512)")
+            let kernels = blasKernels.description
+            try communicator.agree { () throws(TrainingError) in
+                throw .configuration("--deterministic needs the same BLAS kernels on every rank (its bits depend on them), but this job runs \(kernels); set OPENBLAS_CORETYPE to one kernel every node can run (HASWELL, or SKYLAKEX where all have AVX-512)")
+            }
         }
 
         let data = try TrainingData.load(
@@ -134,7 +137,7 @@ public final class Trainer {
     public var dataDigest: String { String(data.train.matrix.digest, radix: 16) }
 
     /// "OpenBLAS 0.3.21, SkylakeX kernels" (or each rank's, where they differ), for the run's record.
-    public var blasDescription: String { "OpenBLAS \(BLASKernel.choice.version), \(blasKernels.description) kernels" }
+    public var blasDescription: String { "OpenBLAS \(BLASKernel.choice.version), \(blasKernels.description)" }
 
     /// The step the run starts from (a resumed checkpoint's, or 0).
     public var startingStep: Int { progress.step }
