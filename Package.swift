@@ -40,12 +40,17 @@ let package = Package(
         .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
         .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Proto", "README.md"]),
+        .target(name: "Checkpoints", dependencies: [
+            "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", .product(name: "RealModule", package: "swift-numerics"),
+        ]),
+        .target(name: "Watchdog", dependencies: ["SystemIO"]),
         .target(name: "Training", dependencies: [
-            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard",
+            "Checkpoints", "Watchdog",
+            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard", "Randomness",
             .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
-            "Training", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
+            "Training", "Checkpoints", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -54,7 +59,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"], exclude: ["Reference"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "Tensors", "SystemIO", "PNG", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoints", "Watchdog", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "PNG", "SystemIO", "TestSupport",
@@ -65,6 +70,6 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Checkpoints", "Dataset", "Tensors", "TestSupport"]),
     ]
 )

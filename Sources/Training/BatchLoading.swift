@@ -1,6 +1,7 @@
 import Dataset
 import Randomness
 import VAE
+import Checkpoints
 
 /// Where a batch's rows come from and how they are turned into model input:
 /// gathered from `rows` (bytes scaled to [0, 1], floats as stored), mapped

@@ -1,4 +1,5 @@
 import SystemIO
+import Checkpoints
 
 /// The checkpoint files of an output directory: `OUT/checkpoint-<step>.safetensors`.
 ///

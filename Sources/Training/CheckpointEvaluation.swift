@@ -2,6 +2,7 @@ import Dataset
 import MPI
 import RealModule
 import VAE
+import Checkpoints
 
 /// What `vae-dist eval` reports: per-image figures over a test set.
 public struct EvaluationReport: Sendable {

@@ -1,5 +1,6 @@
 import Gzip
 import SystemIO
+import Checkpoints
 
 /// One checkpoint file as the run that wrote it recorded it in
 /// `latest.json`: its name in the output directory, its step, and the size

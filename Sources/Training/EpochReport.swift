@@ -98,22 +98,3 @@ extension Trainer {
         "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  \(m.test.map { "test loss \(format($0.loss, 2)) (recon \(format($0.reconstruction, 2)), kl \(format($0.kl, 2)))" } ?? "no test set")  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
     }
 }
-
-func percent(_ part: Double, of whole: Double) -> String {
-    format(100 * part / max(whole, 1e-9), 0) + "%"
-}
-
-/// `value` with `digits` decimals (no Foundation formatter needed).
-func format(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return String(value) }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (abs(value) * scale).rounded()
-    let whole = Int(rounded / scale)
-    var text = (value < 0 ? "-" : "") + String(whole)
-    if digits > 0 {
-        let fraction = String(Int(rounded - Double(whole) * scale))
-        text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
-    }
-    return text
-}

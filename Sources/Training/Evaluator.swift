@@ -5,6 +5,7 @@ import SystemIO
 import RealModule
 import Tensors
 import VAE
+import Watchdog
 
 /// Held-out metrics of a model, computed on every rank's even share of a set
 /// and reduced, so each sample is counted exactly once. All noise is

@@ -3,6 +3,7 @@ import MPI
 import Randomness
 import Tensors
 import VAE
+import Checkpoints
 
 /// `vae-dist encode`: the posterior q(z|x) of every row of a data set, each
 /// rank encoding a contiguous share and rank 0 gathering them in row order.

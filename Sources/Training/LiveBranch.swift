@@ -1,5 +1,6 @@
 import Logging
 import SystemIO
+import Checkpoints
 
 /// The run's live branch in its output directory: the checkpoints it wrote,
 /// as `OUT/latest.json` records them (``RunPointer``).

@@ -3,6 +3,7 @@ import Randomness
 import RealModule
 import Tensors
 import VAE
+import Checkpoints
 
 /// What people judge a VAE by: decodes of prior samples, reconstructions and
 /// the learned manifold, as rows in the data's own units (for `.npy`

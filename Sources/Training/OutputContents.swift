@@ -1,4 +1,5 @@
 import SystemIO
+import Checkpoints
 
 /// What rank 0 finds in the output directory before a run starts: the run
 /// pointer (if any, and whether it can be read) and the checkpoint files.

@@ -1,3 +1,5 @@
+import Checkpoints
+
 extension RunPointer {
     /// Why a `latest.json` could not be used; one line.
     struct Damage: Error, CustomStringConvertible {

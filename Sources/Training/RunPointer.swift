@@ -1,3 +1,5 @@
+import Checkpoints
+
 /// `OUT/latest.json`: the live branch of the run that owns the directory.
 ///
 /// It names the newest checkpoint, lists the checkpoints of the branch

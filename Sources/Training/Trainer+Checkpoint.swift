@@ -2,6 +2,7 @@ import MPI
 import SystemIO
 import Tensors
 import VAE
+import Checkpoints
 
 extension Trainer {
     /// Writes a checkpoint of the current state: the model's parameters, Adam's

@@ -1,4 +1,5 @@
 import SystemIO
+import Checkpoints
 
 extension Trainer {
     /// What rank 0 found to resume, and whether `metrics.jsonl` in the output

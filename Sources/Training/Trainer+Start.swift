@@ -3,6 +3,7 @@ import Randomness
 import SystemIO
 import Tensors
 import VAE
+import Checkpoints
 
 extension Trainer {
     /// Where rank 0's initial state comes from.

@@ -4,6 +4,8 @@ import MPI
 import Randomness
 import Tensors
 import VAE
+import Checkpoints
+import Watchdog
 
 /// The data-parallel trainer: every rank runs one `Trainer` over its share
 /// of each global batch; a ``GradientSynchronizer`` makes every rank's

@@ -1,4 +1,5 @@
 import VAE
+import Checkpoints
 
 /// Everything `vae-dist train` was asked to do.
 ///

@@ -1,6 +1,7 @@
 import Dataset
 import MPI
 import Randomness
+import Checkpoints
 
 /// The rows a run trains and is scored on, checked and agreed by every rank.
 ///

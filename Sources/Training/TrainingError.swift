@@ -3,6 +3,7 @@ import MPI
 import SystemIO
 #if canImport(Glibc)
 import Glibc
+import Checkpoints
 #endif
 
 /// Why training stopped early.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Training
 import VAE
+import Checkpoints
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a checkpoint: model, progress, metrics, checksum.")

@@ -4,6 +4,7 @@ import Foundation
 import MPI
 import SystemIO
 import Training
+import Checkpoints
 
 extension ModelData.Split: ExpressibleByArgument {}
 

@@ -4,6 +4,7 @@ import Foundation
 import SystemIO
 import Training
 import VAE
+import Checkpoints
 
 /// Loads and verifies a checkpoint for a command.
 func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(TrainingError) -> Checkpoint {

@@ -6,6 +6,7 @@ import MPI
 import SystemIO
 import Training
 import VAE
+import Checkpoints
 
 extension Reconstruction: ExpressibleByArgument {}
 extension Normalization.Mode: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import Checkpoints
 
 extension ProcessTests {
     /// eval, sample, reconstruct, manifold, inspect, export and --init, run

@@ -1,5 +1,6 @@
 import Testing
 @testable import Training
+@testable import Checkpoints
 
 /// The learning rate and β of every step, against values worked by hand.
 @Suite struct TrainingScheduleTests {

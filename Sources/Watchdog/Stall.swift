@@ -1,5 +1,7 @@
+import SystemIO
+
 /// One wait that outlasted the watchdog's limit, and how to say so.
-struct Stall: Equatable {
+package struct Stall: Equatable {
     var point: SyncPoint
     /// The step being taken (or just taken, for waits after the update).
     var step: Int

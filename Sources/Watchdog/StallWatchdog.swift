@@ -20,11 +20,11 @@ import SystemIO
 ///
 /// The marks only store to atomics (a few nanoseconds); the thread only
 /// reads them, so a run that never stalls is not affected.
-final class StallWatchdog: Sendable {
+package final class StallWatchdog: Sendable {
     /// Seconds between two looks; how late past the limit a stall may be seen.
     static let checkInterval = 0.5
     /// How many median steps one wait may last before it counts as a stall.
-    static let slowStepFactor = 20.0
+    package static let slowStepFactor = 20.0
     /// A look this much later than planned means the process was suspended
     /// (SIGSTOP and SIGCONT, Slurm's `scontrol suspend`, a machine asleep):
     /// time asleep is not time spent waiting for the others.
@@ -49,7 +49,7 @@ final class StallWatchdog: Sendable {
     /// Whether the watchdog's thread should keep looking.
     private let running = Atomic<Bool>(false)
 
-    init(minimumSeconds: Double, rank: Int, size: Int) {
+    package init(minimumSeconds: Double, rank: Int, size: Int) {
         self.minimumSeconds = minimumSeconds
         self.rank = rank
         self.size = size
@@ -57,20 +57,20 @@ final class StallWatchdog: Sendable {
     }
 
     /// Whether a thread watches: a timeout was given and there are peers to wait for.
-    var isActive: Bool { minimumSeconds > 0 && size > 1 }
+    package var isActive: Bool { minimumSeconds > 0 && size > 1 }
 
     /// This rank starts waiting at `point` during step `step`.
-    func enter(_ point: SyncPoint, step: Int) {
+    package func enter(_ point: SyncPoint, step: Int) {
         publish(point: point.rawValue, step: step, at: now())
     }
 
     /// This rank stopped waiting (the others arrived, or the wait failed).
-    func leave() {
+    package func leave() {
         publish(point: 0, step: step.load(ordering: .relaxed), at: enteredAt.load(ordering: .relaxed))
     }
 
     /// Runs `body`, one wait at `point` during step `step`.
-    func waiting<Value, Failure: Error>(at point: SyncPoint, step: Int,
+    package func waiting<Value, Failure: Error>(at point: SyncPoint, step: Int,
                                         _ body: () throws(Failure) -> Value) throws(Failure) -> Value {
         enter(point, step: step)
         defer { leave() }
@@ -79,7 +79,7 @@ final class StallWatchdog: Sendable {
 
     /// Raises the limit to ``slowStepFactor`` times `seconds`, the median
     /// step time, or brings it back to `--stall-timeout`.
-    func adjust(medianStepSeconds seconds: Double) {
+    package func adjust(medianStepSeconds seconds: Double) {
         limit.store(Self.nanoseconds(max(minimumSeconds, Self.slowStepFactor * seconds)), ordering: .relaxed)
     }
 
@@ -117,7 +117,7 @@ final class StallWatchdog: Sendable {
     /// a whole job suspended and resumed is not stalled, and a rank that was
     /// itself the stopped one, continued by mpirun only to be ended, does
     /// not blame the peers it kept waiting.
-    func start() throws(ThreadStartError) {
+    package func start() throws(ThreadStartError) {
         guard isActive, !running.exchange(true, ordering: .relaxed) else { return }
         let lateness = Self.nanoseconds(Self.checkInterval + Self.suspensionSlack)
         try BackgroundThread.start { [self] in
@@ -136,7 +136,7 @@ final class StallWatchdog: Sendable {
     }
 
     /// Lets the thread end (within ``checkInterval``); marks are still cheap afterwards.
-    func stop() {
+    package func stop() {
         running.store(false, ordering: .relaxed)
     }
 

@@ -7,8 +7,8 @@
 /// gives. Here integers are exact or refused, duplicate keys are an error,
 /// nesting is bounded (no deep recursion on `[[[[…`), and every error is one
 /// line naming the byte offset.
-enum HeaderJSON {
-    indirect enum Value {
+package enum HeaderJSON {
+    package indirect enum Value {
         case object([String: Value])
         case array([Value])
         case string(String)
@@ -21,7 +21,7 @@ enum HeaderJSON {
         case null
 
         /// What the value is, for error messages.
-        var kind: String {
+        package var kind: String {
             switch self {
             case .object: "an object"
             case .array: "an array"
@@ -33,15 +33,15 @@ enum HeaderJSON {
         }
     }
 
-    struct SyntaxError: Error, CustomStringConvertible {
-        let description: String
+    package struct SyntaxError: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// Containers nested deeper than this are refused; a safetensors header
     /// needs three levels.
     static let maximumDepth = 16
 
-    static func parse(_ bytes: ArraySlice<UInt8>) throws(SyntaxError) -> Value {
+    package static func parse(_ bytes: ArraySlice<UInt8>) throws(SyntaxError) -> Value {
         var parser = Parser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
@@ -277,7 +277,7 @@ enum HeaderJSON {
 
     /// `text` for a one-line error message: quoted, cut to 40 characters,
     /// with control characters (newlines included) escaped.
-    static func quoted(_ text: String) -> String {
+    package static func quoted(_ text: String) -> String {
         let cut = text.unicodeScalars.count > 40 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(40))) + "…" : text
         return "\"" + cut.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? $0.escaped(asASCII: true) : String($0) }.joined() + "\""
     }

@@ -36,7 +36,7 @@ public struct Normalization: Equatable, Sendable {
     }
 
     /// The map `mode` fits to the training rows' `statistics`.
-    init(mode: Mode, fittedTo statistics: SampleStatistics) {
+    package init(mode: Mode, fittedTo statistics: SampleStatistics) {
         let features = statistics.featureCount
         switch mode {
         case .none:
@@ -54,13 +54,13 @@ public struct Normalization: Equatable, Sendable {
     }
 
     /// Maps a batch of rows in the data's units into the model's.
-    func apply(to batch: Matrix) {
+    package func apply(to batch: Matrix) {
         guard mode != .none else { return }
         batch.applyAffineColumns(shift: shift, scale: scale)
     }
 
     /// Maps a batch of the model's outputs back into the data's units.
-    func invert(_ batch: Matrix) {
+    package func invert(_ batch: Matrix) {
         guard mode != .none else { return }
         batch.applyAffineColumns(shift: scale.indices.map { -shift[$0] * scale[$0] }, scale: scale.map { 1 / $0 })
     }

@@ -21,7 +21,7 @@ import Gzip
 /// header's tensor entries are fixed by the architecture (a version-2 file
 /// must place every tensor where vae-dist writes it), so the checksum covers
 /// everything a file can say. Both are written as 8 lowercase hex digits.
-enum CheckpointChecksum {
+package enum CheckpointChecksum {
     /// The metadata key holding the checksum in `version`'s files.
     static func field(version: Int) -> String {
         version >= 2 ? "content_crc32" : "data_crc32"

@@ -1,7 +1,7 @@
 /// A place where every rank waits for all the others: where a rank that is
 /// stopped, hung or far slower leaves its peers waiting, and so where
 /// ``StallWatchdog`` watches.
-enum SyncPoint: UInt8, CaseIterable, Sendable {
+package enum SyncPoint: UInt8, CaseIterable, Sendable {
     /// The step's agreement on the loss terms and flags (with the gradients
     /// themselves, in the strategies that send them together).
     case gradientAgreement = 1

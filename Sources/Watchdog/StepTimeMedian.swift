@@ -2,7 +2,7 @@
 /// limit: a median, so that the occasional slow step (a checkpoint written
 /// meanwhile, an epoch's first step) does not move it, and over recent
 /// steps only, so that it follows a run whose steps change speed.
-struct StepTimeMedian {
+package struct StepTimeMedian {
     /// Steps the median is taken over.
     static let window = 63
     /// Once the window is full, the median is recomputed every this many steps.
@@ -12,10 +12,12 @@ struct StepTimeMedian {
     private var next = 0
     private var recorded = 0
 
+    package init() {}
+
     /// Adds one step's duration; returns the new median when it was
     /// recomputed (every step until the window is full, then every
     /// ``refreshEvery`` steps), else nil.
-    mutating func record(seconds: Double) -> Double? {
+    package mutating func record(seconds: Double) -> Double? {
         if durations.count < Self.window {
             durations.append(seconds)
         } else {

@@ -7,7 +7,7 @@
 /// padded by spaces to 8 bytes so the data is aligned; the bytes depend only
 /// on the inputs, so identical states give identical files. Reading is in
 /// `SafeTensors+Decoding.swift`.
-enum SafeTensors {
+package enum SafeTensors {
     struct Tensor: Equatable {
         var name: String
         var shape: [Int]
@@ -78,7 +78,7 @@ enum SafeTensors {
         return file
     }
 
-    static func jsonString(_ text: String) -> String {
+    package static func jsonString(_ text: String) -> String {
         var escaped = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
