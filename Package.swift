@@ -44,13 +44,18 @@ let package = Package(
             "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Watchdog", dependencies: ["SystemIO"]),
+        .target(name: "Synchronizers", dependencies: ["MPI", "Tensors", "VAE", "Dataset"]),
+        .target(name: "TrainingCore", dependencies: ["Checkpoints", "MPI", "Dataset", "SystemIO"]),
+        .target(name: "RunDirectory", dependencies: [
+            "TrainingCore", "Checkpoints", "VAE", "Gzip", "SystemIO", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Training", dependencies: [
-            "Checkpoints", "Watchdog",
+            "Checkpoints", "Watchdog", "Synchronizers", "TrainingCore", "RunDirectory",
             "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard", "Randomness",
             .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
-            "Training", "Checkpoints", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
+            "Training", "TrainingCore", "Checkpoints", "RunDirectory", "Synchronizers", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -59,7 +64,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"], exclude: ["Reference"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "Tensors", "SystemIO", "PNG", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoints", "Watchdog", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoints", "Watchdog", "Synchronizers", "RunDirectory", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "PNG", "SystemIO", "TestSupport",
@@ -70,6 +75,6 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Checkpoints", "Dataset", "Tensors", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Checkpoints", "RunDirectory", "Dataset", "Tensors", "TestSupport"]),
     ]
 )

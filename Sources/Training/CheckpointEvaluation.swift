@@ -3,6 +3,8 @@ import MPI
 import RealModule
 import VAE
 import Checkpoints
+import RunDirectory
+import TrainingCore
 
 /// What `vae-dist eval` reports: per-image figures over a test set.
 public struct EvaluationReport: Sendable {

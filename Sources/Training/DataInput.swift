@@ -1,6 +1,7 @@
 import Dataset
 import MPI
 import SystemIO
+import TrainingCore
 
 /// One `--data` or `--test-data` path opened as samples, whatever its kind:
 /// an MNIST-layout directory (its `t10k-` files are a test set), a `.npy`

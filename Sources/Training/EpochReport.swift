@@ -1,6 +1,9 @@
 import MPI
 import SystemIO
 import VAE
+import RunDirectory
+import Synchronizers
+import TrainingCore
 
 extension Trainer {
     /// Ends an epoch: its train figures, the test set's, pictures, and one

@@ -6,6 +6,7 @@ import RealModule
 import Tensors
 import VAE
 import Watchdog
+import TrainingCore
 
 /// Held-out metrics of a model, computed on every rank's even share of a set
 /// and reduced, so each sample is counted exactly once. All noise is

@@ -1,5 +1,6 @@
 import PNG
 import SystemIO
+import TrainingCore
 
 /// An 8-bit grey or RGB image (rows of channel-interleaved pixels), and the
 /// tiled grids vae-dist writes as PNG.

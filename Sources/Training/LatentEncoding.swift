@@ -4,6 +4,7 @@ import Randomness
 import Tensors
 import VAE
 import Checkpoints
+import TrainingCore
 
 /// `vae-dist encode`: the posterior q(z|x) of every row of a data set, each
 /// rank encoding a contiguous share and rank 0 gathering them in row order.

@@ -1,6 +1,7 @@
 import MPI
 import SystemIO
 import VAE
+import TrainingCore
 
 /// What one rank's training buffers take, worked out before any of them is
 /// allocated, so a model or batch too large for the machine is refused with

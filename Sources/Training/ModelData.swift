@@ -2,6 +2,7 @@ import Dataset
 import Randomness
 import MPI
 import Checkpoints
+import TrainingCore
 
 /// The rows of `--data` that a command using a trained model works on,
 /// as that model saw data in training (normalized and binarized alike).

@@ -3,6 +3,7 @@ import Randomness
 import SystemIO
 import Tensors
 import VAE
+import TrainingCore
 
 extension Trainer {
     /// Streams of the `--binarize` draws: one per epoch for training, one

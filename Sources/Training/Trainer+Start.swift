@@ -4,6 +4,7 @@ import SystemIO
 import Tensors
 import VAE
 import Checkpoints
+import TrainingCore
 
 extension Trainer {
     /// Where rank 0's initial state comes from.

@@ -6,6 +6,9 @@ import Tensors
 import VAE
 import Checkpoints
 import Watchdog
+import RunDirectory
+import Synchronizers
+import TrainingCore
 
 /// The data-parallel trainer: every rank runs one `Trainer` over its share
 /// of each global batch; a ``GradientSynchronizer`` makes every rank's

@@ -2,6 +2,7 @@ import Dataset
 import MPI
 import Randomness
 import Checkpoints
+import TrainingCore
 
 /// The rows a run trains and is scored on, checked and agreed by every rank.
 ///

@@ -2,6 +2,8 @@ import MPI
 import Randomness
 import SystemIO
 import VAE
+import Synchronizers
+import TrainingCore
 
 /// What one step did, for progress lines and TensorBoard: the same on every rank.
 struct StepRecord {

@@ -3,6 +3,7 @@ import Logging
 import MPI
 import Tensors
 import Training
+import TrainingCore
 
 /// Exercises every collective vae-dist uses, with values whose correct
 /// result is known in closed form, and reports each as ok or wrong. Run it

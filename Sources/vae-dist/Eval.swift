@@ -3,6 +3,7 @@ import Dataset
 import Foundation
 import SystemIO
 import Training
+import TrainingCore
 
 struct Eval: ParsableCommand, FlagSpellings {
     static let configuration = CommandConfiguration(

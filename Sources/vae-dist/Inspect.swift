@@ -3,6 +3,7 @@ import Foundation
 import Training
 import VAE
 import Checkpoints
+import TrainingCore
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a checkpoint: model, progress, metrics, checksum.")

@@ -5,6 +5,7 @@ import MPI
 import SystemIO
 import Training
 import Checkpoints
+import TrainingCore
 
 extension ModelData.Split: ExpressibleByArgument {}
 

@@ -5,6 +5,8 @@ import SystemIO
 import Training
 import VAE
 import Checkpoints
+import RunDirectory
+import TrainingCore
 
 /// Loads and verifies a checkpoint for a command.
 func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(TrainingError) -> Checkpoint {

@@ -1,6 +1,7 @@
 import Foundation
 import SystemIO
 import Training
+import TrainingCore
 
 /// `OUT/config.json`: every setting of a training run (defaults included),
 /// with the vae-dist version, the world size and the data it read, so a run

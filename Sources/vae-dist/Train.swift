@@ -7,6 +7,8 @@ import SystemIO
 import Training
 import VAE
 import Checkpoints
+import Synchronizers
+import TrainingCore
 
 extension Reconstruction: ExpressibleByArgument {}
 extension Normalization.Mode: ExpressibleByArgument {}

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 @testable import Training
 @testable import Checkpoints
+@testable import RunDirectory
 
 extension ProcessTests {
     /// eval, sample, reconstruct, manifold, inspect, export and --init, run

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 /// Runs `python3 -c script args…` (NumPy writes and checks the arrays) and
 /// returns its standard output.

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import VAE
 @testable import Training
+@testable import RunDirectory
 
 @Suite struct MetricsLogTests {
     func metrics(epoch: Int, step: Int) -> EpochMetrics {

@@ -3,25 +3,25 @@ import MPI
 /// How the job's ranks sit on its nodes, for node-local shared memory: the
 /// ranks of this rank's node, and the ranks that hold this rank's local
 /// position on every node.
-struct NodeTopology {
+package struct NodeTopology {
     /// The ranks sharing memory with this one, in world order.
-    let node: Communicator
+    package let node: Communicator
     /// One rank per node, all with this rank's local rank, ranked by their
     /// node's lowest world rank: rank 0 here is on world rank 0's node.
     let across: Communicator
 
-    var nodeCount: Int { across.size }
+    package var nodeCount: Int { across.size }
 
     /// What the job looks like: every node with the same number of ranks
     /// (the two-level sum needs a partner for each local rank on every
     /// node), or the ranks per node when they differ. Collective over `world`;
     /// every rank gets the same answer.
-    enum Discovery {
+    package enum Discovery {
         case balanced(NodeTopology)
         case unbalanced(ranksPerNode: [Int])
     }
 
-    static func discover(world: Communicator) throws(MPIError) -> Discovery {
+    package static func discover(world: Communicator) throws(MPIError) -> Discovery {
         let node = try world.splitByNode()
         // Each node's lowest world rank names the node (its local rank 0).
         var leader = [Int32(world.rank)]

@@ -11,11 +11,11 @@ import VAE
 /// before the encoder's backward starts) are sent by a non-blocking
 /// allreduce from the backward hook, so they travel while the encoder's
 /// gradients are computed; the rest follows in ``agree(_:)``.
-final class AllreduceSynchronizer: GradientSynchronizer {
-    let name: String
+package final class AllreduceSynchronizer: GradientSynchronizer {
+    package let name: String
     let partitionedAdam: PartitionedAdam
-    let clock = CollectiveClock()
-    var optimizer: any DistributedOptimizer { partitionedAdam }
+    package let clock = CollectiveClock()
+    package var optimizer: any DistributedOptimizer { partitionedAdam }
     private let communicator: Communicator
     private let producer: BatchGradients
     /// Gradients followed by the report's slots.
@@ -24,7 +24,7 @@ final class AllreduceSynchronizer: GradientSynchronizer {
     private let slots: Vector
     private let overlap: OverlappedDecoderSync?
 
-    init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
+    package init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
          overlap: Bool, communicator: Communicator) {
         let count = ParameterLayout(architecture).count
         buffer = FloatBuffer(count: count + StepReport.slotCount)
@@ -39,12 +39,12 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         self.communicator = communicator
     }
 
-    var parameters: Vector { producer.model.parameters }
+    package var parameters: Vector { producer.model.parameters }
 
     /// Steps whose decoder gradients left during the backward pass.
-    var overlappedSteps: Int { overlap?.overlappedSteps ?? 0 }
+    package var overlappedSteps: Int { overlap?.overlappedSteps ?? 0 }
 
-    func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
+    package func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
         overlap?.begin()
         let terms = producer.compute(stepInEpoch: stepInEpoch, objective: objective, load: load,
                                      afterLastLayer: overlap.map { overlap in overlap.layerDone })
@@ -57,7 +57,7 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         return StepReport(terms: terms, nonFinite: !(terms.isFinite && finite))
     }
 
-    func agree(_ report: StepReport) throws(MPIError) -> StepReport {
+    package func agree(_ report: StepReport) throws(MPIError) -> StepReport {
         report.write(to: slots)
         try clock.measure { () throws(MPIError) in
             if let overlap {
@@ -71,7 +71,7 @@ final class AllreduceSynchronizer: GradientSynchronizer {
         return StepReport(slots: slots)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
+    package func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         // Every rank holds the whole sum: the norm needs no communication (and
         // is taken on the same steps as in the strategies where it does).
         let norm = clipNorm != nil || measuringNorm ? gradients.sumOfSquares.squareRoot() : nil

@@ -19,19 +19,19 @@ import VAE
 /// - Otherwise: 64-bit fixed point with one scale all ranks derive from the
 ///   same maximum; integer sums are associative, so neither the order within
 ///   a rank nor MPI's reduction order can change a bit.
-final class DeterministicSynchronizer: GradientSynchronizer {
+package final class DeterministicSynchronizer: GradientSynchronizer {
     /// How the micro-shards' gradients are summed.
-    enum Summation: String {
+    package enum Summation: String {
         case pairwiseTree = "pairwise tree"
         case fixedPoint = "fixed point"
     }
 
-    let name: String
-    let summation: Summation
+    package let name: String
+    package let summation: Summation
     let partitionedAdam: PartitionedAdam
-    let clock = CollectiveClock()
-    var optimizer: any DistributedOptimizer { partitionedAdam }
-    let parameters: Vector
+    package let clock = CollectiveClock()
+    package var optimizer: any DistributedOptimizer { partitionedAdam }
+    package let parameters: Vector
     private let communicator: Communicator
     private let producer: MicroShardGradients
     private let shards: Int
@@ -53,7 +53,7 @@ final class DeterministicSynchronizer: GradientSynchronizer {
     /// Sharded: room for the whole sum on the steps that measure its norm.
     private lazy var wholeSumForNorm = FloatBuffer(count: parameters.count).all
 
-    init(shards: Int, architecture: Architecture, reconstruction: Reconstruction, sampleCount: Int, globalBatchSize: Int,
+    package init(shards: Int, architecture: Architecture, reconstruction: Reconstruction, sampleCount: Int, globalBatchSize: Int,
          accumulate: Int, seed: UInt64, learningRate: Float, sharded: Bool, forcesRowwiseGEMMSplit: Bool = false,
          communicator: Communicator) {
         let count = ParameterLayout(architecture).count
@@ -89,12 +89,12 @@ final class DeterministicSynchronizer: GradientSynchronizer {
     }
 
     /// Whether the row-wise GEMMs run per micro-shard (for the start-up log).
-    var splitsRowwiseGEMMs: Bool { producer.splitsRowwiseGEMMs }
+    package var splitsRowwiseGEMMs: Bool { producer.splitsRowwiseGEMMs }
 
     private var nonFiniteSlot: Int { 4 * shards }
     private var stopSlot: Int { 4 * shards + 1 }
 
-    func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
+    package func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
         for index in slots.indices { slots[index] = 0 }
         let perShard = producer.compute(stepInEpoch: stepInEpoch, objective: objective, load: load)
         var nonFinite = false
@@ -115,7 +115,7 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         return StepReport(terms: perShard.reduce(LossTerms(), +), nonFinite: nonFinite)
     }
 
-    func agree(_ report: StepReport) throws(MPIError) -> StepReport {
+    package func agree(_ report: StepReport) throws(MPIError) -> StepReport {
         var nonFinite = report.nonFinite
         if summation == .pairwiseTree {
             // The sum itself says whether any term was NaN or ±∞ (they
@@ -151,7 +151,7 @@ final class DeterministicSynchronizer: GradientSynchronizer {
         return part
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
+    package func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         switch summation {
         case .pairwiseTree:
             if !partitionedAdam.isSharded && communicator.size > 1 {

@@ -7,11 +7,11 @@ import VAE
 /// tiny allreduce, so every rank knows whether to skip before any gradient
 /// moves; then the gradients are reduce-scattered, each rank updates its
 /// 1/N of the parameters, and the parameters are allgathered.
-final class ShardedSynchronizer: GradientSynchronizer {
-    let name = "sharded"
+package final class ShardedSynchronizer: GradientSynchronizer {
+    package let name = "sharded"
     let partitionedAdam: PartitionedAdam
-    let clock = CollectiveClock()
-    var optimizer: any DistributedOptimizer { partitionedAdam }
+    package let clock = CollectiveClock()
+    package var optimizer: any DistributedOptimizer { partitionedAdam }
     private let communicator: Communicator
     private let producer: BatchGradients
     private let gradients: Vector
@@ -19,7 +19,7 @@ final class ShardedSynchronizer: GradientSynchronizer {
     private let summedPart: Vector
     private let slots: Vector
 
-    init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
+    package init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
          communicator: Communicator) {
         let count = ParameterLayout(architecture).count
         gradients = FloatBuffer(count: count).all
@@ -32,20 +32,20 @@ final class ShardedSynchronizer: GradientSynchronizer {
         self.communicator = communicator
     }
 
-    var parameters: Vector { producer.model.parameters }
+    package var parameters: Vector { producer.model.parameters }
 
-    func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
+    package func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
         let terms = producer.compute(stepInEpoch: stepInEpoch, objective: objective, load: load)
         return StepReport(terms: terms, nonFinite: !(terms.isFinite && gradients.isFinite))
     }
 
-    func agree(_ report: StepReport) throws(MPIError) -> StepReport {
+    package func agree(_ report: StepReport) throws(MPIError) -> StepReport {
         report.write(to: slots)
         try clock.measure { () throws(MPIError) in try communicator.allreduce(slots) }
         return StepReport(slots: slots)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
+    package func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         try clock.measure { () throws(MPIError) in
             try communicator.reduceScatter(gradients, into: summedPart, counts: partitionedAdam.counts)
         }

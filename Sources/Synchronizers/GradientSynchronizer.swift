@@ -34,16 +34,16 @@ extension GradientSync {
 /// Loads the rows at some positions of the epoch's order (and their noise)
 /// into a batch: how a synchronizer asks for data without knowing where it
 /// comes from.
-typealias BatchLoader = (_ batch: VariationalAutoencoder.Batch, _ positions: Range<Int>) -> Void
+package typealias BatchLoader = (_ batch: VariationalAutoencoder.Batch, _ positions: Range<Int>) -> Void
 
 /// What a rank says about its part of a step and, after
 /// ``GradientSynchronizer/agree(_:)``, what all ranks said together: the
 /// summed loss terms, and whether any rank saw a non-finite value or a stop
 /// signal.
-struct StepReport: Equatable {
-    var terms: LossTerms
-    var nonFinite: Bool
-    var stopRequested = false
+package struct StepReport: Equatable {
+    package var terms: LossTerms
+    package var nonFinite: Bool
+    package var stopRequested = false
 }
 
 /// A strategy that turns every rank's share of a step into one identical
@@ -57,7 +57,7 @@ struct StepReport: Equatable {
 /// (by MPI, or in an order the strategy fixes), and which part of the parameters this rank's
 /// optimizer updates. The training step only calls the three methods below,
 /// in order, on every rank.
-protocol GradientSynchronizer: AnyObject {
+package protocol GradientSynchronizer: AnyObject {
     /// Names the strategy in logs and `metrics.jsonl`.
     var name: String { get }
     /// The parameters every rank trains (identical on every rank after each
@@ -97,16 +97,16 @@ protocol GradientSynchronizer: AnyObject {
 
 extension GradientSynchronizer {
     /// Every rank has its own copy: a broadcast fills them all.
-    func shareInitialParameters(over world: Communicator) throws(MPIError) {
+    package func shareInitialParameters(over world: Communicator) throws(MPIError) {
         try world.broadcast(parameters)
     }
 
     /// Nothing to release: the strategy's buffers are plain memory.
-    func finish() throws(MPIError) {}
+    package func finish() throws(MPIError) {}
 }
 
 /// The factor `clip_grad_norm_` scales gradients of global norm `norm` by.
-func clippingFactor(norm: Double, limit: Float?) -> Float? {
+package func clippingFactor(norm: Double, limit: Float?) -> Float? {
     guard let limit else { return nil }
     let factor = Double(limit) / (norm + 1e-6)
     return factor < 1 ? Float(factor) : nil

@@ -25,13 +25,13 @@ public struct CheckpointRecord: Equatable, Sendable {
     }
 
     /// The record of `bytes`, about to be written as `fileName`.
-    init(fileName: String, step: Int, bytes: [UInt8]) {
+    package init(fileName: String, step: Int, bytes: [UInt8]) {
         self.init(fileName: fileName, step: step, byteCount: bytes.count, crc32: Gzip.crc32(bytes))
     }
 
     /// Reads the file and returns its checkpoint, if it is still the file
     /// recorded: same size and CRC-32, a valid checkpoint, at the recorded step.
-    func load(in directory: String) throws(CheckpointError) -> Checkpoint {
+    package func load(in directory: String) throws(CheckpointError) -> Checkpoint {
         let path = "\(directory)/\(fileName)"
         let bytes: [UInt8]
         do {

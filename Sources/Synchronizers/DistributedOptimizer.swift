@@ -7,7 +7,7 @@ import VAE
 /// in shared memory (``NodeSharedAdam``). Writing a checkpoint gathers the
 /// whole moments to rank 0; restoring one gives every rank what it holds.
 /// Both are collective: every rank calls them at the same point.
-protocol DistributedOptimizer: AnyObject {
+package protocol DistributedOptimizer: AnyObject {
     /// This rank's Adam: its step count is the run's (equal on every rank).
     var adam: Adam { get }
 

@@ -30,9 +30,9 @@ import VAE
 /// alternate, so a rank that runs ahead writes the other set, never the one
 /// a slower rank may still be adding up (it cannot get two sets ahead
 /// without passing the next A, which waits for the slower rank).
-final class SharedMemorySynchronizer: GradientSynchronizer {
-    let name = "shared"
-    let clock = CollectiveClock()
+package final class SharedMemorySynchronizer: GradientSynchronizer {
+    package let name = "shared"
+    package let clock = CollectiveClock()
     private let nodeAdam: NodeSharedAdam
     private let topology: NodeTopology
     private let state: NodeSharedState
@@ -47,7 +47,7 @@ final class SharedMemorySynchronizer: GradientSynchronizer {
     private let summedSlots = FloatBuffer(count: StepReport.slotCount).all
     private var slotSet = 0
 
-    init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
+    package init(architecture: Architecture, sampler: DistributedSampler, accumulate: Int, learningRate: Float,
          topology: NodeTopology, isWorldRoot: Bool) throws(MPIError) {
         let count = ParameterLayout(architecture).count
         let stride = paddedToCacheLines(count)
@@ -67,17 +67,17 @@ final class SharedMemorySynchronizer: GradientSynchronizer {
         self.topology = topology
     }
 
-    var optimizer: any DistributedOptimizer { nodeAdam }
+    package var optimizer: any DistributedOptimizer { nodeAdam }
 
     /// Every local rank's model views the node's one copy.
-    var parameters: Vector { state.parameters }
+    package var parameters: Vector { state.parameters }
 
-    func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
+    package func computeGradients(stepInEpoch: Int, objective: Objective, load: BatchLoader) -> StepReport {
         let terms = producer.compute(stepInEpoch: stepInEpoch, objective: objective, load: load)
         return StepReport(terms: terms, nonFinite: !(terms.isFinite && gradients.isFinite))
     }
 
-    func agree(_ report: StepReport) throws(MPIError) -> StepReport {
+    package func agree(_ report: StepReport) throws(MPIError) -> StepReport {
         let slots = slotSets[slotSet]
         report.write(to: slots[topology.node.rank])
         try clock.measure { () throws(MPIError) in
@@ -89,7 +89,7 @@ final class SharedMemorySynchronizer: GradientSynchronizer {
         return StepReport(slots: summedSlots)
     }
 
-    func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
+    package func applyUpdate(learningRate: Double, clipNorm: Float?, measuringNorm: Bool) throws(MPIError) -> Double? {
         let mine = gradientSlices[topology.node.rank]
         try clock.measure { () throws(MPIError) in
             mine.storeSum(of: gradientSlices)
@@ -110,11 +110,11 @@ final class SharedMemorySynchronizer: GradientSynchronizer {
     }
 
     /// Rank 0 initialized or restored its node's copy; every node gets it.
-    func shareInitialParameters(over world: Communicator) throws(MPIError) {
+    package func shareInitialParameters(over world: Communicator) throws(MPIError) {
         try state.shareFromWorldRoot([state.parameters], topology: topology)
     }
 
-    func finish() throws(MPIError) {
+    package func finish() throws(MPIError) {
         try window.close()
         try state.window.close()
     }

@@ -32,6 +32,29 @@ public struct EpochMetrics: Sendable {
     /// The largest peak resident set size of any rank, in MiB.
     public var peakResidentMegabytes: Double
 
+    package init(epoch: Int, step: Int, worldSize: Int, gradientSync: String, train: LossTerms, test: LossTerms?,
+                 samplesPerSecond: Double, epochSeconds: Double, trainSeconds: Double, gemmSeconds: Double,
+                 allreduceSeconds: Double, skippedSteps: Int, gradientNorm: Double = 0, learningRate: Double = 0,
+                 beta: Double = 0, time: Date = Date(), peakResidentMegabytes: Double) {
+        self.epoch = epoch
+        self.step = step
+        self.worldSize = worldSize
+        self.gradientSync = gradientSync
+        self.train = train
+        self.test = test
+        self.samplesPerSecond = samplesPerSecond
+        self.epochSeconds = epochSeconds
+        self.trainSeconds = trainSeconds
+        self.gemmSeconds = gemmSeconds
+        self.allreduceSeconds = allreduceSeconds
+        self.skippedSteps = skippedSteps
+        self.gradientNorm = gradientNorm
+        self.learningRate = learningRate
+        self.beta = beta
+        self.time = time
+        self.peakResidentMegabytes = peakResidentMegabytes
+    }
+
     /// One JSON object with the documented keys (non-finite numbers as null).
     public var jsonLine: String {
         let fields: [(String, String)] = [
@@ -60,7 +83,7 @@ public struct EpochMetrics: Sendable {
     }
 
     /// The metrics a checkpoint keeps for `inspect` (deterministic ones only).
-    var checkpointSummary: [String: Double] {
+    package var checkpointSummary: [String: Double] {
         var summary = ["train_loss": train.loss, "train_recon": train.reconstruction, "train_kl": train.kl]
         if let test {
             summary["test_loss"] = test.loss
@@ -71,29 +94,4 @@ public struct EpochMetrics: Sendable {
     }
 
     private func json(_ value: Double?) -> String { value.map { $0.isFinite ? String($0) : "null" } ?? "null" }
-}
-
-/// `OUT/metrics.jsonl`, appended by rank 0 once per epoch.
-struct MetricsLog {
-    static let fileName = "metrics.jsonl"
-    let path: String
-
-    func append(_ metrics: EpochMetrics) throws(FileError) {
-        let existing = Files.exists(path) ? try Files.read(path) : []
-        try Files.writeAtomically(existing + Array((metrics.jsonLine + "\n").utf8), to: path)
-    }
-
-    /// Drops lines for steps after `step`: on resume, epochs the checkpoint
-    /// does not include are trained again and must not be listed twice.
-    func truncate(afterStep step: Int) throws(FileError) {
-        guard Files.exists(path) else { return }
-        let lines = String(decoding: try Files.read(path), as: UTF8.self).split(separator: "\n")
-        let kept = lines.filter { line in
-            guard let range = line.range(of: "\"step\":") else { return false }
-            let digits = line[range.upperBound...].prefix { $0.isNumber }
-            return Int(digits).map { $0 <= step } ?? false
-        }
-        guard kept.count != lines.count else { return }
-        try Files.writeAtomically(Array(kept.map { $0 + "\n" }.joined().utf8), to: path)
-    }
 }

@@ -6,7 +6,7 @@ extension LiveBranch {
     /// and `latest.json` as they were, and drops them from the branch. A
     /// branch left behind is kept whole, never deleted, and out of reach of
     /// `--resume auto`. Returns the new directory's name (nil: nothing to move).
-    mutating func abandon(_ fileNames: [String], after step: Int) throws(FileError) -> String? {
+    package mutating func abandon(_ fileNames: [String], after step: Int) throws(FileError) -> String? {
         let present = fileNames.filter { Files.exists("\(directory.path)/\($0)") }
         guard !present.isEmpty else {
             forget(newerThan: step)

@@ -11,11 +11,11 @@ import Checkpoints
 /// file in the way of a new checkpoint that the branch did not write is
 /// moved aside rather than overwritten. So a half-copied file, another
 /// tool's file or another run's checkpoint never costs a good checkpoint.
-struct LiveBranch {
+package struct LiveBranch {
     let directory: CheckpointDirectory
-    private(set) var pointer: RunPointer
+    package private(set) var pointer: RunPointer
 
-    init(directory: CheckpointDirectory, pointer: RunPointer) {
+    package init(directory: CheckpointDirectory, pointer: RunPointer) {
         self.directory = directory
         self.pointer = pointer
     }
@@ -23,30 +23,30 @@ struct LiveBranch {
     var pointerPath: String { "\(directory.path)/\(RunPointer.fileName)" }
 
     /// Replaces `latest.json` atomically with the pointer as it is now.
-    func writePointer() throws(FileError) {
+    package func writePointer() throws(FileError) {
         try Files.writeAtomically(pointer.encoded(), to: pointerPath)
     }
 
     /// Notes that the run continues from `from` at `step`, having moved the
     /// abandoned branch's files to `abandoned` (if any).
-    mutating func recordResumption(from: String, step: Int, abandoned: String?) {
+    package mutating func recordResumption(from: String, step: Int, abandoned: String?) {
         pointer.lineage.append(RunPointer.Resumption(from: from, step: step, at: ProcessIdentity.utcTimestamp(),
                                                      abandoned: abandoned))
     }
 
     /// Makes `record` (already on disk) a checkpoint of the branch.
-    mutating func adopt(_ record: CheckpointRecord) {
+    package mutating func adopt(_ record: CheckpointRecord) {
         pointer.add(record)
     }
 
     /// Drops the records newer than `step` (their files have been moved aside).
-    mutating func forget(newerThan step: Int) {
+    package mutating func forget(newerThan step: Int) {
         pointer.checkpoints.removeAll { $0.step > step }
     }
 
     /// Writes `checkpoint`, records it in `latest.json` as the branch's
     /// newest, then prunes the branch to `keep`. Returns the path written.
-    mutating func save(_ checkpoint: Checkpoint, logger: Logger) throws(FileError) -> String {
+    package mutating func save(_ checkpoint: Checkpoint, logger: Logger) throws(FileError) -> String {
         let name = directory.fileName(step: checkpoint.progress.step)
         let target = "\(directory.path)/\(name)"
         if Files.exists(target) && !pointer.checkpoints.contains(where: { $0.fileName == name }) {

@@ -10,7 +10,7 @@ import Checkpoints
 /// that merely look like checkpoints are never taken for this run's.
 /// Replaced atomically; decoded strictly (``decode(_:)``), as anything in
 /// the directory may have been damaged or written by someone else.
-struct RunPointer: Equatable {
+package struct RunPointer: Equatable {
     /// One resume of the run.
     struct Resumption: Equatable {
         /// The checkpoint continued from, as given (`--resume PATH`) or found.
@@ -22,20 +22,20 @@ struct RunPointer: Equatable {
         var abandoned: String?
     }
 
-    static let fileName = "latest.json"
+    package static let fileName = "latest.json"
     static let formatName = "vae-dist-run"
     static let formatVersion = 1
 
     var runID: String
     /// Newest (highest step) first.
-    var checkpoints: [CheckpointRecord]
+    package var checkpoints: [CheckpointRecord]
     var lineage: [Resumption]
 
     /// The newest checkpoint of the branch.
     var latest: CheckpointRecord? { checkpoints.first }
 
     /// A run's pointer at a fresh start: a new random id, nothing written yet.
-    static func fresh() -> RunPointer {
+    package static func fresh() -> RunPointer {
         let id = String(UInt64.random(in: .min ... .max), radix: 16)
         return RunPointer(runID: String(repeating: "0", count: 16 - id.count) + id, checkpoints: [], lineage: [])
     }

@@ -1,29 +1,30 @@
 import SystemIO
 import Checkpoints
+import TrainingCore
 
 /// What rank 0 finds in the output directory before a run starts: the run
 /// pointer (if any, and whether it can be read) and the checkpoint files.
-struct OutputContents {
-    enum Pointer {
+package struct OutputContents {
+    package enum Pointer {
         case missing
         case damaged(String)
         case valid(RunPointer)
     }
 
     let directory: String
-    let pointer: Pointer
+    package let pointer: Pointer
     /// Files named like checkpoints, newest first by name: what they hold is
     /// not known until each is loaded.
-    let checkpointPaths: [String]
+    package let checkpointPaths: [String]
 
-    var pointerPath: String { "\(directory)/\(RunPointer.fileName)" }
+    package var pointerPath: String { "\(directory)/\(RunPointer.fileName)" }
 
-    var validPointer: RunPointer? {
+    package var validPointer: RunPointer? {
         if case let .valid(pointer) = pointer { return pointer }
         return nil
     }
 
-    static func read(_ checkpoints: CheckpointDirectory) throws(TrainingError) -> OutputContents {
+    package static func read(_ checkpoints: CheckpointDirectory) throws(TrainingError) -> OutputContents {
         let path = "\(checkpoints.path)/\(RunPointer.fileName)"
         let pointer: Pointer
         if !Files.exists(path) {
@@ -49,21 +50,21 @@ struct OutputContents {
     /// Whether `file` is a checkpoint file of this directory (however the
     /// path reaches it: the parent directories are compared by device and
     /// inode), as opposed to one from elsewhere.
-    func isInDirectory(_ file: String) -> Bool {
+    package func isInDirectory(_ file: String) -> Bool {
         guard CheckpointDirectory.step(ofFileName: Self.fileName(of: file)) != nil,
               let parent = try? Files.status(Files.parentDirectory(of: file)),
               let mine = try? Files.status(directory) else { return false }
         return parent.device == mine.device && parent.inode == mine.inode
     }
 
-    static func fileName(of path: String) -> String {
+    package static func fileName(of path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
     }
 }
 
 extension CheckpointError {
     /// The file the error is about.
-    var path: String {
+    package var path: String {
         switch self {
         case let .unreadable(path, _), let .malformed(path, _), let .checksumMismatch(path, _, _, _),
              let .unsupportedVersion(path, _, _), let .incompatible(path, _, _):

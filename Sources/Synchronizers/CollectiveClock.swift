@@ -4,8 +4,8 @@ import MPI
 /// synchronize gradients and parameters: the figure `allreduce_seconds`
 /// reports. One clock per synchronizer, so each strategy measures exactly
 /// the calls it makes and nothing else does.
-final class CollectiveClock {
-    private(set) var seconds: Double = 0
+package final class CollectiveClock {
+    package private(set) var seconds: Double = 0
 
     func measure<Result>(_ body: () throws(MPIError) -> Result) throws(MPIError) -> Result {
         let start = MPIEnvironment.wallTime

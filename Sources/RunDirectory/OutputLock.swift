@@ -1,5 +1,6 @@
 import Logging
 import SystemIO
+import TrainingCore
 
 /// The exclusive lock a training run holds on its output directory,
 /// `OUT/.vae-dist.lock`, from before its first write until it exits: two runs
@@ -16,7 +17,7 @@ import SystemIO
 /// `flock` works across nodes only with the `flock` mount option
 /// (`localflock` excludes runs on the same node only; without either, the
 /// lock is refused and the run goes on with a warning).
-final class OutputLock {
+package final class OutputLock {
     static let fileName = ".vae-dist.lock"
     static let waitVariable = "VAE_DIST_LOCK_WAIT_SECONDS"
     /// Longer than NFS's usual 90 s lease, so a dead predecessor's lock has expired.
@@ -31,7 +32,7 @@ final class OutputLock {
 
     /// Locks `directory` (which must exist) and records this process as the
     /// holder, or refuses in one line naming the process that holds it.
-    static func acquire(_ directory: String, logger: Logger) throws(TrainingError) -> OutputLock {
+    package static func acquire(_ directory: String, logger: Logger) throws(TrainingError) -> OutputLock {
         let path = "\(directory)/\(fileName)"
         let me = LockHolder.current()
         let wait = try waitSeconds()
