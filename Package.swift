@@ -49,13 +49,21 @@ let package = Package(
         .target(name: "RunDirectory", dependencies: [
             "TrainingCore", "Checkpoints", "VAE", "Gzip", "SystemIO", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "TrainingInput", dependencies: [
+            "TrainingCore", "Checkpoints", "Dataset", "MPI", "Randomness", "SystemIO", "Tensors", "VAE",
+        ]),
+        .target(name: "Evaluation", dependencies: [
+            "TrainingInput", "TrainingCore", "Checkpoints", "RunDirectory", "Watchdog",
+            "Dataset", "MPI", "PNG", "Randomness", "SystemIO", "Tensors", "VAE",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         .target(name: "Training", dependencies: [
-            "Checkpoints", "Watchdog", "Synchronizers", "TrainingCore", "RunDirectory",
+            "Checkpoints", "Watchdog", "Synchronizers", "TrainingCore", "RunDirectory", "TrainingInput", "Evaluation",
             "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard", "Randomness",
             .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
-            "Training", "TrainingCore", "Checkpoints", "RunDirectory", "Synchronizers", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
+            "Training", "TrainingCore", "TrainingInput", "Evaluation", "Checkpoints", "RunDirectory", "Synchronizers", "MPI", "VAE", "Dataset", "Tensors", "SystemIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -64,7 +72,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "Tensors"], exclude: ["Reference"]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset", "Gzip", "Randomness", "Tensors", "SystemIO", "PNG", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoints", "Watchdog", "Synchronizers", "RunDirectory", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Checkpoints", "Watchdog", "Synchronizers", "RunDirectory", "Evaluation", "VAE", "Tensors", "Dataset", "Gzip", "Randomness", "TestSupport",
                                                          .product(name: "Logging", package: "swift-log")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "PNG", "SystemIO", "TestSupport",
@@ -75,6 +83,6 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Checkpoints", "RunDirectory", "Dataset", "Tensors", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Training", "Checkpoints", "RunDirectory", "TrainingInput", "Evaluation", "Dataset", "Tensors", "TestSupport"]),
     ]
 )

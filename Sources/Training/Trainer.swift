@@ -9,6 +9,8 @@ import Watchdog
 import RunDirectory
 import Synchronizers
 import TrainingCore
+import Evaluation
+import TrainingInput
 
 /// The data-parallel trainer: every rank runs one `Trainer` over its share
 /// of each global batch; a ``GradientSynchronizer`` makes every rank's
@@ -60,9 +62,6 @@ public final class Trainer {
     /// Recent step times, which raise the watchdog's limit for slow steps.
     var stepTimes = StepTimeMedian()
 
-    /// Rows per batch of the evaluation model.
-    static let evaluationCapacity = 256
-
     /// Loads the data, checks the setup on every rank and agrees on it,
     /// prepares the output directory and restores or initializes the model
     /// (rank 0's state is broadcast, so every replica starts identical).
@@ -102,7 +101,7 @@ public final class Trainer {
                                          forcesRowwiseGEMMSplit: faults.contains(.rowwiseGEMMsDiffer))
         evaluationModel = VariationalAutoencoder(
             architecture: architecture, parameters: sync.parameters,
-            gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Self.evaluationCapacity)
+            gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Evaluator.batchCapacity)
         if configuration.overlap && communicator.size == 1 {
             logger.notice("--overlap: one rank has no gradients to send, so there is nothing to overlap")
         }

@@ -4,6 +4,7 @@ import SystemIO
 import VAE
 import Synchronizers
 import TrainingCore
+import TrainingInput
 
 /// What one step did, for progress lines and TensorBoard: the same on every rank.
 struct StepRecord {

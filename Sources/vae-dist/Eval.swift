@@ -4,6 +4,7 @@ import Foundation
 import SystemIO
 import Training
 import TrainingCore
+import Evaluation
 
 struct Eval: ParsableCommand, FlagSpellings {
     static let configuration = CommandConfiguration(

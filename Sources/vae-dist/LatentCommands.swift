@@ -6,6 +6,8 @@ import SystemIO
 import Training
 import Checkpoints
 import TrainingCore
+import Evaluation
+import TrainingInput
 
 extension ModelData.Split: ExpressibleByArgument {}
 

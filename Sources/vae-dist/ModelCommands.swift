@@ -7,6 +7,8 @@ import VAE
 import Checkpoints
 import RunDirectory
 import TrainingCore
+import Evaluation
+import TrainingInput
 
 /// Loads and verifies a checkpoint for a command.
 func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(TrainingError) -> Checkpoint {

@@ -9,6 +9,7 @@ import VAE
 import Checkpoints
 import Synchronizers
 import TrainingCore
+import TrainingInput
 
 extension Reconstruction: ExpressibleByArgument {}
 extension Normalization.Mode: ExpressibleByArgument {}

@@ -4,6 +4,7 @@ import TestSupport
 import VAE
 @testable import Training
 @testable import RunDirectory
+@testable import Evaluation
 
 @Suite struct MetricsLogTests {
     func metrics(epoch: Int, step: Int) -> EpochMetrics {

@@ -7,7 +7,7 @@ import TrainingCore
 /// an MNIST-layout directory (its `t10k-` files are a test set), a `.npy`
 /// file, or a folder of PNG images (decoded once into a `.npy` cache that
 /// every later run maps).
-struct DataInput {
+package struct DataInput {
     let path: String
     let samples: SampleMatrix
     let labels: [UInt8]?

@@ -10,17 +10,17 @@ import TrainingCore
 /// input's own test split (MNIST layout), from `--holdout F` (a fixed
 /// fraction of the training input, chosen by `--holdout-seed` alone), or
 /// nowhere (then no test metrics are computed).
-struct TrainingData {
-    let train: SampleRows
-    let test: SampleRows?
+package struct TrainingData {
+    package let train: SampleRows
+    package let test: SampleRows?
     /// Describes the input, for logs.
-    let description: String
-    let path: String
-    let normalization: Normalization
+    package let description: String
+    package let path: String
+    package let normalization: Normalization
 
-    var shape: SampleShape { train.shape }
+    package var shape: SampleShape { train.shape }
 
-    struct Options {
+    package struct Options {
         var data: String
         var testData: String?
         var holdout: Double?
@@ -29,9 +29,20 @@ struct TrainingData {
         var requiresUnitRange: Bool
         /// Named in messages about the range.
         var reconstruction: String
+
+        package init(data: String, testData: String?, holdout: Double?, holdoutSeed: UInt64,
+                     normalize: Normalization.Mode, requiresUnitRange: Bool, reconstruction: String) {
+            self.data = data
+            self.testData = testData
+            self.holdout = holdout
+            self.holdoutSeed = holdoutSeed
+            self.normalize = normalize
+            self.requiresUnitRange = requiresUnitRange
+            self.reconstruction = reconstruction
+        }
     }
 
-    static func load(_ options: Options, communicator: Communicator) throws(TrainingError) -> TrainingData {
+    package static func load(_ options: Options, communicator: Communicator) throws(TrainingError) -> TrainingData {
         let input = try DataInput.open(options.data, flag: "--data", communicator: communicator)
         var train = SampleRows(input.samples, labels: input.labels)
         var test: SampleRows?

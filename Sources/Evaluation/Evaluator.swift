@@ -7,12 +7,13 @@ import Tensors
 import VAE
 import Watchdog
 import TrainingCore
+import TrainingInput
 
 /// Held-out metrics of a model, computed on every rank's even share of a set
 /// and reduced, so each sample is counted exactly once. All noise is
 /// addressed by (seed, stream, image index), so any number of ranks gives the
 /// same numbers up to float summation order.
-struct Evaluator {
+package struct Evaluator {
     let model: VariationalAutoencoder
     let objective: Objective
     let seed: UInt64
@@ -25,6 +26,23 @@ struct Evaluator {
     var progress: EvaluationProgress?
     /// The trainer's watchdog and step, when the reductions are waits it watches.
     var watched: (watchdog: StallWatchdog, step: Int)?
+
+    /// Rows per batch of every evaluation model (the trainer's, `eval`'s,
+    /// `encode`'s): its chunking, and so its float sums, depend on neither
+    /// the training batch nor the ranks.
+    package static let batchCapacity = 256
+
+    package init(model: VariationalAutoencoder, objective: Objective, seed: UInt64, communicator: Communicator,
+                 interruptible: Bool = false, progress: EvaluationProgress? = nil,
+                 watched: (watchdog: StallWatchdog, step: Int)? = nil) {
+        self.model = model
+        self.objective = objective
+        self.seed = seed
+        self.communicator = communicator
+        self.interruptible = interruptible
+        self.progress = progress
+        self.watched = watched
+    }
 
     enum NoiseStream {
         /// z for the per-epoch test loss: one draw per image.
@@ -41,7 +59,7 @@ struct Evaluator {
     /// to the ranks in turn; each chunk's sums go to their own slots and are
     /// added in chunk order, so the result does not depend on the number of
     /// ranks (bitwise, when the capacity is the same: `--deterministic`).
-    func lossTerms(on set: BatchSource) throws(TrainingError) -> LossTerms {
+    package func lossTerms(on set: BatchSource) throws(TrainingError) -> LossTerms {
         let noise = CounterGaussian(seed: seed, stream: NoiseStream.evaluation)
         let chunk = model.batchCapacity
         let chunks = (set.rows.count + chunk - 1) / chunk

@@ -4,6 +4,7 @@ import RealModule
 import Tensors
 import VAE
 import Checkpoints
+import TrainingInput
 
 /// What people judge a VAE by: decodes of prior samples, reconstructions and
 /// the learned manifold, as rows in the data's own units (for `.npy`
@@ -137,7 +138,7 @@ public struct ModelPictures {
     }
 
     /// Originals, each row of them followed by a row of their reconstructions.
-    func reconstructions(of source: BatchSource, count: Int, columns: Int = 8) -> GridImage {
+    package func reconstructions(of source: BatchSource, count: Int, columns: Int = 8) -> GridImage {
         let (originals, reconstructions) = reconstructionRows(of: source, count: count)
         var tiles = [[Float]]()
         for start in stride(from: 0, to: originals.count, by: columns) {

@@ -6,14 +6,14 @@ import Checkpoints
 /// Where a batch's rows come from and how they are turned into model input:
 /// gathered from `rows` (bytes scaled to [0, 1], floats as stored), mapped
 /// by the run's normalization, then binarized (`--binarize`).
-struct BatchSource {
-    let rows: SampleRows
+package struct BatchSource {
+    package let rows: SampleRows
     let normalization: Normalization
     /// `--binarize`: the draws of this pass over the rows (an epoch's, or
     /// the test set's fixed ones); nil: grey values as they are.
     let binarization: CounterBernoulli?
 
-    init(rows: SampleRows, normalization: Normalization, binarization: CounterBernoulli? = nil) {
+    package init(rows: SampleRows, normalization: Normalization, binarization: CounterBernoulli? = nil) {
         self.rows = rows
         self.normalization = normalization
         self.binarization = binarization
@@ -29,7 +29,7 @@ extension VariationalAutoencoder.Batch {
     /// data's conversion and the addressing of noise by position are defined
     /// once. Binarization draws are addressed by the row itself (and the
     /// pass's stream), so an image keeps its draws wherever it is computed.
-    func load(_ rows: some Collection<Int>, from source: BatchSource, noise: CounterGaussian,
+    package func load(_ rows: some Collection<Int>, from source: BatchSource, noise: CounterGaussian,
               noisePositions: some Sequence<Int>) {
         source.rows.gather(rows, into: input)
         source.normalization.apply(to: input)

@@ -5,6 +5,7 @@ import VAE
 import Checkpoints
 import RunDirectory
 import TrainingCore
+import TrainingInput
 
 /// What `vae-dist eval` reports: per-image figures over a test set.
 public struct EvaluationReport: Sendable {
@@ -84,7 +85,7 @@ public func evaluateCheckpoint(at path: String, data: String, holdout: Double?, 
             throw .configuration("--iw \(importanceSamples) on the \(test.count) test images of \(data) is \(overflow ? "too many" : String(draws)) importance draws, more than the \(maximumImportanceDraws) eval takes on (over half an hour for the default model); use a smaller --iw (1000 ranks models; 5000 is the literature's standard)")
         }
     }
-    let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: Trainer.evaluationCapacity)
+    let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: Evaluator.batchCapacity)
     model.parameters.copy(from: checkpoint.parameters)
     // The ELBO itself (β = 1), whatever β the model was trained with.
     let evaluator = Evaluator(model: model, objective: Objective(reconstruction: checkpoint.objective.reconstruction, beta: 1),

@@ -5,6 +5,7 @@ import Tensors
 import VAE
 import Checkpoints
 import TrainingCore
+import TrainingInput
 
 /// `vae-dist encode`: the posterior q(z|x) of every row of a data set, each
 /// rank encoding a contiguous share and rank 0 gathering them in row order.
@@ -23,7 +24,7 @@ public struct LatentEncoding: Sendable {
         guard !overflow, total <= Int(Int32.max) else {
             throw .configuration("encode: \(data.count) rows x \(width) values exceed what one MPI gather moves (\(Int32.max)); encode a part of the data at a time")
         }
-        let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: Trainer.evaluationCapacity)
+        let model = VariationalAutoencoder(architecture: checkpoint.architecture, batchCapacity: Evaluator.batchCapacity)
         model.parameters.copy(from: checkpoint.parameters)
         let shard = evenShard(count: data.count, parts: communicator.size, index: communicator.rank)
         let part = FloatBuffer(count: shard.count * width)

@@ -17,7 +17,7 @@ public struct ModelData: Sendable {
     }
 
     let rows: SampleRows
-    let source: BatchSource
+    package let source: BatchSource
     /// Describes what was read, for reports.
     public let description: String
 
@@ -55,7 +55,7 @@ public struct ModelData: Sendable {
         let format = checkpoint.input
         let source = BatchSource(rows: rows, normalization: format.normalization,
                                  binarization: format.binarize
-                                     ? CounterBernoulli(seed: checkpoint.seed, stream: Trainer.BinarizationStream.test) : nil)
+                                     ? CounterBernoulli(seed: checkpoint.seed, stream: BinarizationStream.test) : nil)
         return ModelData(rows: rows, source: source, description: description)
     }
 }

@@ -4,8 +4,8 @@ import Tensors
 /// Rows of a ``SampleMatrix`` in a fixed order: all of them, or the part of
 /// them a `--holdout` split assigns to one side (4 bytes per listed row, the
 /// only per-row memory a rank holds besides the epoch's order).
-struct SampleRows {
-    let matrix: SampleMatrix
+package struct SampleRows {
+    package let matrix: SampleMatrix
     /// Matrix rows, in this view's order; nil: every row, in order.
     private let indices: [UInt32]?
     /// Labels of this view's rows, in its order (MNIST layout only).
@@ -23,7 +23,7 @@ struct SampleRows {
         self.labels = labels.map { all in rows.map { all[Int($0)] } }
     }
 
-    var count: Int { indices?.count ?? matrix.count }
+    package var count: Int { indices?.count ?? matrix.count }
     var shape: SampleShape { matrix.shape }
 
     /// The matrix row at `position` of this view.
