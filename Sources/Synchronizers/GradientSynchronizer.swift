@@ -67,6 +67,9 @@ package protocol GradientSynchronizer: AnyObject {
     var optimizer: any DistributedOptimizer { get }
     /// Time spent in this strategy's collectives.
     var clock: CollectiveClock { get }
+    /// Steps so far whose decoder gradients left during the backward pass
+    /// (`--overlap`; 0 for the strategies that never overlap).
+    var overlappedSteps: Int { get }
 
     /// Forward and backward over this rank's share of step `stepInEpoch`
     /// (all of its accumulated micro-batches), each batch filled by `load`.
@@ -103,6 +106,9 @@ extension GradientSynchronizer {
 
     /// Nothing to release: the strategy's buffers are plain memory.
     package func finish() throws(MPIError) {}
+
+    /// No overlap: the gradients leave after the whole backward pass.
+    package var overlappedSteps: Int { 0 }
 }
 
 /// The factor `clip_grad_norm_` scales gradients of global norm `norm` by.

@@ -53,7 +53,8 @@ extension Trainer {
             logger.info("\(summaryLine(metrics))")
             try events?.logEpoch(metrics)
             try events?.flush()
-            if let overlapped = (sync as? AllreduceSynchronizer)?.overlappedSteps, overlapped > 0 {
+            let overlapped = sync.overlappedSteps
+            if overlapped > 0 {
                 logger.debug("overlap: the decoder's allreduce ran during the encoder's backward in \(overlapped) step(s) so far")
             }
         }
