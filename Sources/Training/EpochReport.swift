@@ -1,6 +1,9 @@
 import MPI
 import SystemIO
 import VAE
+import RunDirectory
+import Synchronizers
+import TrainingCore
 
 extension Trainer {
     /// Ends an epoch: its train figures, the test set's, pictures, and one
@@ -50,7 +53,8 @@ extension Trainer {
             logger.info("\(summaryLine(metrics))")
             try events?.logEpoch(metrics)
             try events?.flush()
-            if let overlapped = (sync as? AllreduceSynchronizer)?.overlappedSteps, overlapped > 0 {
+            let overlapped = sync.overlappedSteps
+            if overlapped > 0 {
                 logger.debug("overlap: the decoder's allreduce ran during the encoder's backward in \(overlapped) step(s) so far")
             }
         }
@@ -97,23 +101,4 @@ extension Trainer {
     private func summaryLine(_ m: EpochMetrics) -> String {
         "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  \(m.test.map { "test loss \(format($0.loss, 2)) (recon \(format($0.reconstruction, 2)), kl \(format($0.kl, 2)))" } ?? "no test set")  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
     }
-}
-
-func percent(_ part: Double, of whole: Double) -> String {
-    format(100 * part / max(whole, 1e-9), 0) + "%"
-}
-
-/// `value` with `digits` decimals (no Foundation formatter needed).
-func format(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return String(value) }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (abs(value) * scale).rounded()
-    let whole = Int(rounded / scale)
-    var text = (value < 0 ? "-" : "") + String(whole)
-    if digits > 0 {
-        let fraction = String(Int(rounded - Double(whole) * scale))
-        text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
-    }
-    return text
 }

@@ -1,6 +1,8 @@
 import MPI
 import SystemIO
 import VAE
+import TrainingCore
+import Evaluation
 
 /// What one rank's training buffers take, worked out before any of them is
 /// allocated, so a model or batch too large for the machine is refused with
@@ -38,7 +40,7 @@ public struct MemoryEstimate: Sendable, Equatable {
         var width = Checked(4).times(architecture.inputSize)
         width = width.plus(Checked(4).times(architecture.hidden.reduce(into: Checked(0)) { $0 = $0.plus($1) }))
         width = width.plus(Checked(7).times(architecture.latent)).plus(1)
-        let rows = Checked(rowsPerRank).plus(Trainer.evaluationCapacity)
+        let rows = Checked(rowsPerRank).plus(Evaluator.batchCapacity)
         let tileTerms = groups.times(width.plus(GroupGradients.tileFloats))
         let floats = Checked(parameters).times(copies).plus(width.times(rows)).plus(tileTerms)
         guard let bytes = floats.times(4).value, let copyCount = copies.value else { return nil }

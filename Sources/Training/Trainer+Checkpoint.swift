@@ -2,6 +2,8 @@ import MPI
 import SystemIO
 import Tensors
 import VAE
+import Checkpoints
+import TrainingCore
 
 extension Trainer {
     /// Writes a checkpoint of the current state: the model's parameters, Adam's

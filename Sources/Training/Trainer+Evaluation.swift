@@ -3,15 +3,11 @@ import Randomness
 import SystemIO
 import Tensors
 import VAE
+import TrainingCore
+import Evaluation
+import TrainingInput
 
 extension Trainer {
-    /// Streams of the `--binarize` draws: one per epoch for training, one
-    /// fixed stream for the test set (binarized once, the same every epoch).
-    enum BinarizationStream {
-        static let training: UInt64 = 0xB1A7_0000_0000_0000
-        static let test: UInt64 = 0xB1A7_7E57_0000_0000
-    }
-
     /// The training rows of `epoch` as the model sees them.
     func trainingSource(epoch: Int) -> BatchSource {
         BatchSource(rows: data.train, normalization: data.normalization,

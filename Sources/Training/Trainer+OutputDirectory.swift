@@ -1,4 +1,7 @@
 import SystemIO
+import Checkpoints
+import RunDirectory
+import TrainingCore
 
 extension Trainer {
     /// What rank 0 found to resume, and whether `metrics.jsonl` in the output

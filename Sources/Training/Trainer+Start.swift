@@ -3,6 +3,8 @@ import Randomness
 import SystemIO
 import Tensors
 import VAE
+import Checkpoints
+import TrainingCore
 
 extension Trainer {
     /// Where rank 0's initial state comes from.

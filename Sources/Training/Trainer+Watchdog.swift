@@ -1,3 +1,5 @@
+import Watchdog
+
 extension Trainer {
     /// Starts the stall watchdog's thread (`--stall-timeout`). A rank that
     /// cannot start a thread trains unwatched, saying so, rather than failing

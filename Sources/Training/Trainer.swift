@@ -4,6 +4,13 @@ import MPI
 import Randomness
 import Tensors
 import VAE
+import Checkpoints
+import Watchdog
+import RunDirectory
+import Synchronizers
+import TrainingCore
+import Evaluation
+import TrainingInput
 
 /// The data-parallel trainer: every rank runs one `Trainer` over its share
 /// of each global batch; a ``GradientSynchronizer`` makes every rank's
@@ -57,9 +64,6 @@ public final class Trainer {
     /// Every rank's OpenBLAS kernels, for the start-up line and `latest.json`.
     let blasKernels: RankKernels
 
-    /// Rows per batch of the evaluation model.
-    static let evaluationCapacity = 256
-
     /// Loads the data, checks the setup on every rank and agrees on it,
     /// prepares the output directory and restores or initializes the model
     /// (rank 0's state is broadcast, so every replica starts identical).
@@ -110,7 +114,7 @@ public final class Trainer {
                                          forcesRowwiseGEMMSplit: faults.contains(.rowwiseGEMMsDiffer))
         evaluationModel = VariationalAutoencoder(
             architecture: architecture, parameters: sync.parameters,
-            gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Self.evaluationCapacity)
+            gradients: FloatBuffer(count: ParameterLayout(architecture).count).all, batchCapacity: Evaluator.batchCapacity)
         if configuration.overlap && communicator.size == 1 {
             logger.notice("--overlap: one rank has no gradients to send, so there is nothing to overlap")
         }
@@ -154,63 +158,31 @@ public final class Trainer {
     /// Samples behind one optimizer step, over all ranks.
     var samplesPerStep: Int { sampler.globalBatchSize * configuration.accumulate }
 
+    /// The strategy the settings ask for (``SynchronizerFactory``), after
+    /// refusing the one combination no strategy runs.
     static func makeSynchronizer(configuration: TrainingConfiguration, architecture: Architecture,
                                  sampler: DistributedSampler, communicator: Communicator, logger: Logger,
                                  forcesRowwiseGEMMSplit: Bool) throws(TrainingError) -> GradientSynchronizer {
-        let sharded = configuration.gradientSync == .sharded && communicator.size > 1
-        if configuration.deterministicShards > 0 {
-            if let conflict = configuration.gradientSync.conflictWithDeterministic { throw .configuration(conflict) }
-            if sharded, configuration.clipGradNorm != nil, communicator.isRoot {
-                logger.notice("--deterministic with --clip-grad-norm: Adam is not sharded (every rank needs the whole sum for the norm it clips by each step), so every rank updates all parameters")
-            }
-            // Clipping needs a norm that is the same bits at every rank count
-            // on every step: the whole, unsharded sum gives one without an
-            // extra gather (see DeterministicSynchronizer).
-            let sharded = sharded && configuration.clipGradNorm == nil
-            let deterministic = DeterministicSynchronizer(
-                shards: configuration.deterministicShards, architecture: architecture,
-                reconstruction: configuration.objective.reconstruction, sampleCount: sampler.sampleCount,
-                globalBatchSize: sampler.globalBatchSize, accumulate: configuration.accumulate, seed: configuration.seed,
-                learningRate: configuration.learningRate, sharded: sharded, forcesRowwiseGEMMSplit: forcesRowwiseGEMMSplit,
-                communicator: communicator)
-            if communicator.isRoot {
-                let rowwise = if forcesRowwiseGEMMSplit {
-                    "per micro-shard (forced by VAE_DIST_TEST_FAULT)"
-                } else if deterministic.splitsRowwiseGEMMs {
-                    "per micro-shard (at this run's row count, this BLAS gives rows other bits than on their micro-shard alone)"
-                } else {
-                    "on each rank's whole batch (checked at start-up: at this run's row count, every row has its micro-shard's bits)"
+        if configuration.deterministicShards > 0, let conflict = configuration.gradientSync.conflictWithDeterministic {
+            throw .configuration(conflict)
+        }
+        let settings = SynchronizerSettings(
+            gradientSync: configuration.gradientSync, deterministicShards: configuration.deterministicShards,
+            clipGradNorm: configuration.clipGradNorm, overlap: configuration.overlap,
+            accumulate: configuration.accumulate, learningRate: configuration.learningRate, seed: configuration.seed,
+            reconstruction: configuration.objective.reconstruction, forcesRowwiseGEMMSplit: forcesRowwiseGEMMSplit)
+        do {
+            return try SynchronizerFactory.make(settings, architecture: architecture, sampler: sampler,
+                                                communicator: communicator) { note in
+                guard communicator.isRoot else { return }
+                switch note {
+                case let .info(line): logger.info("\(line)")
+                case let .notice(line): logger.notice("\(line)")
                 }
-                logger.info("--deterministic \(configuration.deterministicShards): micro-shard gradients summed by \(deterministic.summation.rawValue); row-wise GEMMs \(rowwise)")
             }
-            return deterministic
+        } catch {
+            throw .mpi(error)
         }
-        if configuration.gradientSync == .shared {
-            do {
-                switch try NodeTopology.discover(world: communicator) {
-                case let .balanced(topology):
-                    if communicator.isRoot {
-                        logger.info("--gradient-sync shared: \(topology.nodeCount) node(s) x \(topology.node.size) rank(s), one copy of the parameters and Adam's moments per node")
-                    }
-                    return try SharedMemorySynchronizer(
-                        architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
-                        learningRate: configuration.learningRate, topology: topology, isWorldRoot: communicator.isRoot)
-                case let .unbalanced(ranksPerNode):
-                    if communicator.isRoot {
-                        logger.notice("--gradient-sync shared: the nodes run unequal numbers of ranks (\(ranksPerNode.map(String.init).joined(separator: " + "))), so the two-level sum has no partner for every rank; using sharded instead")
-                    }
-                }
-            } catch {
-                throw .mpi(error)
-            }
-        }
-        if sharded || configuration.gradientSync == .shared {
-            return ShardedSynchronizer(architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
-                                       learningRate: configuration.learningRate, communicator: communicator)
-        }
-        return AllreduceSynchronizer(architecture: architecture, sampler: sampler, accumulate: configuration.accumulate,
-                                     learningRate: configuration.learningRate,
-                                     overlap: configuration.overlap && communicator.size > 1, communicator: communicator)
     }
 
     static func makeSampler(configuration: TrainingConfiguration, data: TrainingData, worldSize: Int,

@@ -1,4 +1,6 @@
 import VAE
+import Checkpoints
+import Synchronizers
 
 /// Everything `vae-dist train` was asked to do.
 ///

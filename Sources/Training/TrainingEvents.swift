@@ -1,6 +1,9 @@
 import MPI
 import SystemIO
 import TensorBoard
+import RunDirectory
+import TrainingCore
+import Evaluation
 
 /// Rank 0's TensorBoard view of a run, in `OUT/tensorboard/`: per-step
 /// scalars every `--log-every` steps, per-epoch test scalars, and the epoch's

@@ -2,6 +2,9 @@ import MPI
 import SystemIO
 import Randomness
 import Tensors
+import RunDirectory
+import Synchronizers
+import TrainingCore
 
 extension Trainer {
     /// Trains until `--epochs` (or `--max-steps`) is reached, checkpointing at

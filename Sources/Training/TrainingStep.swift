@@ -2,6 +2,9 @@ import MPI
 import Randomness
 import SystemIO
 import VAE
+import Synchronizers
+import TrainingCore
+import TrainingInput
 
 /// What one step did, for progress lines and TensorBoard: the same on every rank.
 struct StepRecord {

@@ -5,6 +5,7 @@ import MPI
 import SystemIO
 import Tensors
 import Training
+import TrainingCore
 
 /// Measurements of this machine that bound what training can reach: the
 /// matrix multiplies of one step alone, and the allreduce alone.

@@ -4,6 +4,7 @@ import MPI
 import Tensors
 import SystemIO
 import Training
+import TrainingCore
 
 /// Exercises every collective vae-dist uses, with values whose correct
 /// result is known in closed form, and reports each as ok or wrong. Run it

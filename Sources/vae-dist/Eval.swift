@@ -3,6 +3,8 @@ import Dataset
 import Foundation
 import SystemIO
 import Training
+import TrainingCore
+import Evaluation
 
 struct Eval: ParsableCommand, FlagSpellings {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import Foundation
 import Training
+import Evaluation
 
 /// `eval`'s progress on standard error (standard output holds the result,
 /// which `--json` keeps to one object): a bar redrawn at most ten times a

@@ -1,6 +1,7 @@
 import Foundation
 import SystemIO
 import Training
+import TrainingCore
 
 /// The one way a vae-dist command fails after its flags were parsed: one
 /// line on standard error, from the rank that knows why, then the error's

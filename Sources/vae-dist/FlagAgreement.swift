@@ -1,5 +1,6 @@
 import MPI
 import Training
+import TrainingCore
 
 /// Every rank of a job must run the same command with the same flags: ranks
 /// started with different `--hidden` would allreduce buffers of different

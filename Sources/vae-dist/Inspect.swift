@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Training
 import VAE
+import Checkpoints
+import TrainingCore
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Describe a checkpoint: model, progress, metrics, checksum.")

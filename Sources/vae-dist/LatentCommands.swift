@@ -4,6 +4,10 @@ import Foundation
 import MPI
 import SystemIO
 import Training
+import Checkpoints
+import TrainingCore
+import Evaluation
+import TrainingInput
 
 extension ModelData.Split: ExpressibleByArgument {}
 

@@ -4,6 +4,11 @@ import Foundation
 import SystemIO
 import Training
 import VAE
+import Checkpoints
+import RunDirectory
+import TrainingCore
+import Evaluation
+import TrainingInput
 
 /// Loads and verifies a checkpoint for a command.
 func loadCheckpoint(_ path: String, verifyingChecksum: Bool = true) throws(TrainingError) -> Checkpoint {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SystemIO
 import Training
+import TrainingCore
 
 /// `--force` for the commands that write one file from their inputs.
 struct OverwriteOption: ParsableArguments {

@@ -1,4 +1,5 @@
 import Foundation
+import RunDirectory
 import Training
 
 /// A single progress bar per epoch, redrawn in place at most ten times a

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dataset
 import Training
+import TrainingInput
 
 /// `--data`, as every command that reads a data set takes it.
 struct DataOption: ParsableArguments {

@@ -6,6 +6,10 @@ import MPI
 import SystemIO
 import Training
 import VAE
+import Checkpoints
+import Synchronizers
+import TrainingCore
+import TrainingInput
 
 extension Reconstruction: ExpressibleByArgument {}
 extension Normalization.Mode: ExpressibleByArgument {}

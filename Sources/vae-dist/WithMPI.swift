@@ -3,6 +3,7 @@ import Logging
 import MPI
 import SystemIO
 import Training
+import TrainingCore
 
 /// Runs a subcommand's work inside an MPI session and turns its outcome into
 /// the process's exit, so that no failure leaves another rank waiting:

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 extension ProcessTests {
     /// Schedules, KL warm-up, clipping and early stopping, distributed and

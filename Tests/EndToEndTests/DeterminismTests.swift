@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import Checkpoints
 
 extension ProcessTests {
     /// `--deterministic 8`: the same bits on 1, 2, 4 and 8 ranks.

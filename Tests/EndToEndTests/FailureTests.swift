@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 extension ProcessTests {
     /// What a job does when something goes wrong while it runs: each test

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import Checkpoints
+@testable import RunDirectory
 
 /// A small training run on synthetic 8x8 images: 256 training samples, so
 /// batch 32 gives 8 steps per epoch, divisible by 1, 2 and 4 ranks.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import Evaluation
 
 extension ProcessTests {
     /// Files vae-dist writes, read back by code that shares nothing with it:

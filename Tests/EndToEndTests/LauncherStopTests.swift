@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 extension ProcessTests {
     /// A signal stop through the launchers: `launch/local.sh` returns 75

@@ -2,6 +2,9 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import Checkpoints
+@testable import RunDirectory
+@testable import Evaluation
 
 extension ProcessTests {
     /// eval, sample, reconstruct, manifold, inspect, export and --init, run

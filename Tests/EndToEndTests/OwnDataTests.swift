@@ -3,6 +3,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
+@testable import TrainingInput
 
 /// Runs `python3 -c script args…` (NumPy writes and checks the arrays) and
 /// returns its standard output.

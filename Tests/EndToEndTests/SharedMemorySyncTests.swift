@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 extension ProcessTests {
     /// `--gradient-sync shared` on one host: the same model as one process,

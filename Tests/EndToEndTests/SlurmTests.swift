@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 /// A Slurm cluster of this one machine, started for one test by
 /// `Tests/cluster/slurm.sh` and stopped by PID file afterwards.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 extension ProcessTests {
     /// `--stall-timeout`: a rank that is alive but stuck (here: SIGSTOP) must

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-import TestSupport
 
 /// TensorBoard's own Python loader, run on our event files: the reader that
 /// decides whether a user sees the curves, so the one the tests must satisfy.

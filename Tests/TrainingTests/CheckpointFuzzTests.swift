@@ -4,6 +4,7 @@ import Tensors
 import Testing
 @testable import Training
 @testable import VAE
+@testable import Checkpoints
 
 /// Thousands of seeded mutations of valid files (version-1 and version-2
 /// checkpoints, a model export), each read as a checkpoint and as a model.

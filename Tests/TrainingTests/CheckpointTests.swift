@@ -5,6 +5,8 @@ import Testing
 import TestSupport
 @testable import Training
 @testable import VAE
+@testable import Checkpoints
+@testable import RunDirectory
 
 func sampleCheckpoint(step: Int = 37, seed: UInt64 = 3) -> Checkpoint {
     let architecture = Architecture(inputSize: 9, hidden: [5, 4], latent: 2)

@@ -4,6 +4,7 @@ import Gzip
 import Testing
 @testable import Training
 @testable import VAE
+@testable import Checkpoints
 
 /// Version 1 files stay readable; version 2's checksum also covers the
 /// metadata, as `CheckpointChecksum` documents.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Training
+@testable import Checkpoints
 
 /// The committed version-1 checkpoint: a 4-3-2 model written by vae-dist
 /// before version 2 existed (see CheckpointVersionTests for its values).

@@ -3,6 +3,8 @@ import Testing
 import TestSupport
 import VAE
 @testable import Training
+@testable import RunDirectory
+@testable import Evaluation
 
 @Suite struct MetricsLogTests {
     func metrics(epoch: Int, step: Int) -> EpochMetrics {

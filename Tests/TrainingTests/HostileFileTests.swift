@@ -3,6 +3,7 @@ import Tensors
 import Testing
 @testable import Training
 @testable import VAE
+@testable import Checkpoints
 
 /// Hand-made hostile files, each refused with a one-line message that says
 /// what is wrong, before anything is allocated for what the file claims.

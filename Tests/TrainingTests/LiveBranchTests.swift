@@ -3,6 +3,7 @@ import Logging
 import Testing
 import TestSupport
 @testable import Training
+@testable import RunDirectory
 
 /// Pruning and moving aside in an output directory: only files the run's
 /// pointer lists, and whose bytes still match it, are ever deleted.

@@ -1,5 +1,6 @@
 import Testing
 @testable import Training
+@testable import Watchdog
 
 /// The stall watchdog's decisions, on a clock the tests move by hand: when a
 /// wait counts as a stall, how slow steps raise the limit, that time the

@@ -1,5 +1,7 @@
 import Testing
 @testable import Training
+@testable import Checkpoints
+@testable import Synchronizers
 
 /// The learning rate and β of every step, against values worked by hand.
 @Suite struct TrainingScheduleTests {
