@@ -29,7 +29,7 @@ package struct LiveBranch {
 
     /// The kernels this start runs on, recorded in `latest.json` with the
     /// first checkpoint it writes (a start that writes none changes nothing).
-    var runningBLASKernels: [String] = []
+    package var runningBLASKernels: [String] = []
 
     /// Notes that the run continues from `from` at `step`, having moved the
     /// abandoned branch's files to `abandoned` (if any).

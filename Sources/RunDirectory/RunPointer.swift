@@ -35,7 +35,7 @@ package struct RunPointer: Equatable {
     /// from an uninterrupted run's. Informational: absent (files written
     /// before it was recorded) or unusable, it reads as empty and never
     /// makes the pointer damaged.
-    var blasKernels: [String] = []
+    package var blasKernels: [String] = []
 
     /// The newest checkpoint of the branch.
     var latest: CheckpointRecord? { checkpoints.first }
