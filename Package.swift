@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layering (each arrow points one way; only the first two layers see C):
-//   CMPI, CBLAS, CZlib, CPNG (system libraries + shims)
-//     -> MPI, Tensors, Gzip, SystemIO, PNG (safe wrappers), Randomness
+//   CMPI, CBLAS, CZlib, CPNG, CHDF5 (system libraries + shims)
+//     -> MPI, Tensors, Gzip, SystemIO, PNG, HDF5 (safe wrappers), Randomness
 //     -> VAE (model, loss, optimizer), Dataset (IDX, .npy, PNG folders, sampler),
 //        TensorBoard (event files; its protobuf code is generated once and committed, see Sources/TensorBoard/Proto)
 //     -> Training (data-parallel loop, metrics, checkpoints, images)
@@ -26,12 +26,15 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // hdf5-serial, not hdf5: Debian's hdf5.pc is an alternatives link that an MPI build of HDF5 would take over.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
         .target(name: "Tensors", dependencies: ["CBLAS", "SystemIO"]),
         .target(name: "MPI", dependencies: ["CMPI", "Tensors"]),
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "SystemIO"),
         .target(name: "PNG", dependencies: ["CPNG"]),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Randomness", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
 
         .target(name: "VAE", dependencies: [
