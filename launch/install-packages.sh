@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vae-dist builds, trains and is tested with.
-#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, libpng, HDF5 (+ its LZF plugin), Fashion-MNIST
+#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, libpng, HDF5 (+ its LZF plugin and liblzf,
+#                                             # which Debian 12's plugin needs but does not link), Fashion-MNIST
 #   bash launch/install-packages.sh --tests   # also what the test suite needs: NumPy (writes the .npy test files),
 #                                             # python3 (independent file readers; with python3-venv, installed in both cases,
 #                                             # TensorBoard's own loader in a venv Tests/tools/tensorboard-venv.sh fills from PyPI once,
@@ -9,7 +10,7 @@
 #                                             # iproute2 (two network namespaces as two hosts)
 # Needs root, or sudo.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libpng-dev libhdf5-dev hdf5-plugin-lzf pkg-config dataset-fashion-mnist python3 python3-venv)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libpng-dev libhdf5-dev hdf5-plugin-lzf liblzf1 pkg-config dataset-fashion-mnist python3 python3-venv)
 tests=0
 case ${1:-} in
     --tests) tests=1 ;;

@@ -5,6 +5,7 @@
 // written here too, so the Swift wrapper stays a list of plain calls.
 #ifndef VAE_DIST_CHDF5_SHIM_H
 #define VAE_DIST_CHDF5_SHIM_H
+#include <dlfcn.h>
 #include <hdf5.h>
 #include <string.h>
 
@@ -46,8 +47,25 @@ static inline hid_t vae_h5_open_read_only(const char *_Nonnull path) {
         return -1;
     }
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, access);
+    // H5Pclose, like every API call, clears the error stack on entry; keep
+    // H5Fopen's errors ("truncated file: eof = ...") for the caller's message.
+    hid_t errors = H5Eget_current_stack();
     H5Pclose(access);
+    if (errors >= 0) H5Eset_current_stack(errors);
     return file;
+}
+
+/// Makes Debian 12's LZF plugin loadable.
+///
+/// hdf5-plugin-lzf 3.7.0-8 ships liblzf_filter.so with lzf_compress and
+/// lzf_decompress undefined and no DT_NEEDED on liblzf, so HDF5's dlopen of
+/// it fails ("undefined symbol: lzf_decompress") and every LZF dataset is
+/// unreadable. Loading liblzf.so.1 (package liblzf1) into the global symbol
+/// scope first lets the plugin resolve them. Without liblzf1 this does
+/// nothing and LZF files are refused, naming the filter. Returns 1 when
+/// liblzf was loaded.
+static inline int vae_h5_preload_lzf(void) {
+    return dlopen("liblzf.so.1", RTLD_NOW | RTLD_GLOBAL | RTLD_NODELETE) != NULL;
 }
 
 static herr_t vae_h5_error_walker(unsigned n, const H5E_error2_t *_Nonnull error, void *_Nonnull data) {

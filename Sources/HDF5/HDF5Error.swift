@@ -36,7 +36,7 @@ public enum HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
             "\(path): \(object) holds \(found), expected \(expected)"
         case let .filterUnavailable(path, object, filter):
             "\(path): \(object) is compressed with \(filter), which this libhdf5 cannot decode"
-                + (filter.hasPrefix("LZF") ? "; install it (Debian: apt-get install hdf5-plugin-lzf) or rewrite the file with gzip compression"
+                + (filter.hasPrefix("LZF") ? "; install its plugin (Debian: apt-get install hdf5-plugin-lzf liblzf1) or rewrite the file with gzip compression"
                                            : "; install its HDF5 plugin (HDF5_PLUGIN_PATH) or rewrite the file with gzip compression")
         case let .outOfRange(path, object, requested, available):
             "\(path): \(object): cannot read \(requested), it holds \(available)"

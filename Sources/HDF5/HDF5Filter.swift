@@ -6,7 +6,9 @@ public struct HDF5Filter: Sendable, Equatable, CustomStringConvertible {
     public let id: Int
     /// False when this libhdf5 has neither the filter built in nor a plugin for it.
     public let isAvailable: Bool
-    /// An optional filter may be skipped per chunk, so lacking it does not block a read.
+    /// Optional filters (h5py's LZF is one) are skipped only in chunks where
+    /// they failed on writing, so an optional filter is needed to read as much
+    /// as a mandatory one.
     public let isOptional: Bool
 
     /// The filter's usual name and id, as users find it in h5py and in plugin packages.
@@ -43,11 +45,11 @@ extension HDF5Dataset {
         return filters
     }
 
-    /// Throws, naming the filter, when a mandatory filter cannot be decoded,
+    /// Throws, naming the filter, when a filter cannot be decoded,
     /// rather than letting HDF5 fail deep inside a read with "can't open
     /// dynamic library" or "required filter is not registered".
     public func requireFilters() throws(HDF5Error) {
-        if let missing = try filters().first(where: { !$0.isAvailable && !$0.isOptional }) {
+        if let missing = try filters().first(where: { !$0.isAvailable }) {
             throw .filterUnavailable(path: location.file, object: location.name, filter: missing.description)
         }
     }

@@ -8,10 +8,15 @@ import CHDF5
 /// on its own thread first; a failure then surfaces only as a typed
 /// ``HDF5Error`` carrying HDF5's innermost message.
 enum HDF5Library {
-    /// Silences automatic error printing for the calling thread (cheap; idempotent).
+    /// Silences automatic error printing for the calling thread (cheap;
+    /// idempotent), and once per process makes the LZF plugin loadable.
     static func prepare() {
+        _ = lzfPreloaded
         _ = vae_h5_silence_errors()
     }
+
+    /// Whether liblzf was loaded for Debian's LZF plugin (see `vae_h5_preload_lzf`).
+    static let lzfPreloaded: Bool = vae_h5_preload_lzf() != 0
 
     /// Forgets the errors of calls whose failure was an expected answer.
     static func clearErrors() {
