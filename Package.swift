@@ -5,6 +5,7 @@ import PackageDescription
 //   CMPI, CBLAS, CZlib, CPNG, CHDF5 (system libraries + shims)
 //     -> MPI, Tensors, Gzip, SystemIO, PNG, HDF5 (safe wrappers), Randomness
 //     -> VAE (model, loss, optimizer), Dataset (IDX, .npy, PNG folders, sampler),
+//        SingleCell (AnnData .h5ad and 10x .h5 count matrices, through HDF5),
 //        TensorBoard (event files; its protobuf code is generated once and committed, see Sources/TensorBoard/Proto)
 //     -> Training (data-parallel loop, metrics, checkpoints, images)
 //     -> vae-dist (the command line)
@@ -41,6 +42,7 @@ let package = Package(
             "Tensors", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
+        .target(name: "SingleCell", dependencies: ["HDF5"]),
         .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Proto", "README.md"]),
         .target(name: "Training", dependencies: [
@@ -68,6 +70,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
+        .testTarget(name: "SingleCellTests", dependencies: ["SingleCell", "HDF5", "Randomness", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]
 )
