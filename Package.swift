@@ -42,11 +42,11 @@ let package = Package(
             "Tensors", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
-        .target(name: "SingleCell", dependencies: ["HDF5"]),
+        .target(name: "SingleCell", dependencies: ["HDF5", "Dataset", "SystemIO"]),
         .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Proto", "README.md"]),
         .target(name: "Training", dependencies: [
-            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard",
+            "MPI", "Tensors", "VAE", "Dataset", "Gzip", "SystemIO", "PNG", "TensorBoard", "SingleCell",
             .product(name: "Logging", package: "swift-log"), .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .executableTarget(name: "vae-dist", dependencies: [
@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-        .testTarget(name: "SingleCellTests", dependencies: ["SingleCell", "HDF5", "Randomness", "TestSupport"]),
+        .testTarget(name: "SingleCellTests", dependencies: ["SingleCell", "HDF5", "Dataset", "Tensors", "SystemIO", "Randomness", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Training", "Dataset", "Tensors", "TestSupport"]),
     ]
 )

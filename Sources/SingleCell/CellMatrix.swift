@@ -20,6 +20,12 @@ public final class CellMatrix: Sendable {
         if case let .sparse(arrays) = layout { arrays.nonZeroCount } else { nil }
     }
 
+    /// True when every stored entry is kept (CSR without a feature
+    /// selection), so the kept non-zeros are counted by indptr alone.
+    var keepsEveryStoredEntry: Bool {
+        if case .sparse = layout { keptColumns == nil } else { false }
+    }
+
     enum Layout: Sendable {
         case dense(HDF5Dataset)
         case sparse(CSRArrays)

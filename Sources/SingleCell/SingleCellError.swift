@@ -1,3 +1,4 @@
+import Dataset
 import HDF5
 
 /// Why a single-cell file could not be used. Each case names the file and
@@ -5,6 +6,8 @@ import HDF5
 public enum SingleCellError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The HDF5 layer failed: not HDF5, truncated, a missing object or filter.
     case hdf5(HDF5Error)
+    /// The sparse row cache could not be written or read.
+    case cache(DatasetError)
     /// HDF5, but neither AnnData nor 10x Cell Ranger.
     case unrecognized(path: String, found: [String])
     /// AnnData written before encoding-type attributes (anndata < 0.7).
@@ -25,6 +28,8 @@ public enum SingleCellError: Error, CustomStringConvertible, Sendable, Equatable
     public var description: String {
         switch self {
         case let .hdf5(error):
+            error.description
+        case let .cache(error):
             error.description
         case let .unrecognized(path, found):
             "\(path): HDF5, but neither AnnData (.h5ad: X, obs, var) nor 10x Cell Ranger (.h5: matrix/); it holds "
