@@ -68,7 +68,9 @@ public final class SparseRowCacheWriter {
     /// Starts a cache of `rows` × `columns` holding exactly `nonZeros` entries.
     public init(path: String, rows: Int, columns: Int, nonZeros: Int, stamp: UInt64) throws(DatasetError) {
         self.path = path
-        temporaryPath = Files.unusedName(path + ".partial")
+        // Unique per host and process: two jobs building one cache on a
+        // shared file system each write their own file, and the last rename wins.
+        temporaryPath = "\(path).partial-\(ProcessIdentity.hostName)-\(ProcessIdentity.processID)"
         layout = SparseRowLayout(rows: rows, columns: columns, nonZeros: nonZeros, indptrOffset: SparseRowCache.headerByteCount)
         do {
             file = try PositionalFile.create(temporaryPath, byteCount: layout.endOffset)
