@@ -87,4 +87,18 @@ struct CacheTests {
         #expect(result.error.contains("\(path): /X is a csc_matrix"), "\(result.error)")
         #expect(!FileManager.default.fileExists(atPath: Files.parentDirectory(of: path) + "/run"))
     }
+
+    /// Without a loadable LZF plugin (HDF5_PLUGIN_PATH pointing nowhere), an
+    /// LZF file is refused naming the filter, before anything is decoded.
+    @Test func anLZFFileWithoutItsPluginIsRefusedNamingTheFilter() throws {
+        let path = try Self.copy("lzf.h5ad")
+        let empty = Files.parentDirectory(of: path) + "/no-plugins"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let result = Command.run(["train", "--data", path, "--epochs", "1", "--out", Files.parentDirectory(of: path) + "/run"],
+                                 environment: ["HDF5_PLUGIN_PATH": empty])
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(path): /var/_index is compressed with LZF (HDF5 filter 32000), which this libhdf5 cannot decode"),
+                "\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
+    }
 }
