@@ -71,6 +71,12 @@ public enum SingleCellCache {
             throw .cache(.unreadable(path: error.path, reason: error.reason))
         }
         try build(file, to: cache, stamp: stamp)
+        // A source rewritten while it was read would leave a cache of neither
+        // version under the old version's stamp: check again, and withdraw it.
+        guard try Self.stamp(of: file, choice: choice) == stamp else {
+            try? Files.remove(cache)
+            throw .inconsistent(path: file.path, object: file.matrix.object, problem: "the file changed while its cache was built; run again")
+        }
         return false
     }
 
