@@ -6,7 +6,9 @@ import Tensors
 /// are trained on, converted once.
 ///
 /// Layout: a 64-byte header (magic "VAECSR01", then little-endian Int64
-/// rows, columns, non-zeros and a 64-bit stamp of the source), then
+/// rows, columns, non-zeros, a 64-bit stamp of the source, and the first
+/// value that is not a count: its row + 1 (0: every value is a count), its
+/// column and its float32 bits), then
 /// ``SparseRowLayout``'s arrays: indptr Int64, indices Int32, values Float32.
 /// A cache is written under a temporary name and published by rename
 /// (``SparseRowCacheWriter``), never rewritten in place, so a reader maps
@@ -44,9 +46,29 @@ public enum SparseRowCache {
                             element: .float32, source: path)
     }
 
-    static func header(rows: Int, columns: Int, nonZeros: Int, stamp: UInt64) -> [UInt8] {
+    /// The first stored value of the cache at `path` that is not a count (a
+    /// non-negative integer), in row order; nil when all are counts. Read
+    /// from the header, where the writer noted it, so a reused cache needs
+    /// no scan.
+    public static func firstNonCount(_ path: String) throws(DatasetError) -> NonCountValue? {
+        let file: MappedFile
+        do {
+            file = try MappedFile(path: path)
+        } catch {
+            throw .unreadable(path: path, reason: error.reason)
+        }
+        guard file.byteCount >= headerByteCount else { throw .sparseCache(path: path, reason: "shorter than its header") }
+        let header = file.bytes(in: 0..<headerByteCount)
+        let words = (4..<7).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        guard words[0] > 0 else { return nil }
+        return NonCountValue(row: Int(truncatingIfNeeded: words[0] - 1), column: Int(truncatingIfNeeded: words[1]),
+                             value: Float(bitPattern: UInt32(truncatingIfNeeded: words[2])))
+    }
+
+    static func header(rows: Int, columns: Int, nonZeros: Int, stamp: UInt64, firstNonCount: NonCountValue? = nil) -> [UInt8] {
         var bytes = magic
-        for word in [UInt64(rows), UInt64(columns), UInt64(nonZeros), stamp] {
+        let nonCount: [UInt64] = firstNonCount.map { [UInt64($0.row + 1), UInt64($0.column), UInt64($0.value.bitPattern)] } ?? [0, 0, 0]
+        for word in [UInt64(rows), UInt64(columns), UInt64(nonZeros), stamp] + nonCount {
             bytes += (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
         }
         return bytes + [UInt8](repeating: 0, count: headerByteCount - bytes.count)
@@ -64,10 +86,14 @@ public final class SparseRowCacheWriter {
     private(set) var rowsWritten = 0
     private(set) var entriesWritten = 0
     private var published = false
+    let stamp: UInt64
+    /// The first value written that is not a non-negative integer.
+    public private(set) var firstNonCount: NonCountValue?
 
     /// Starts a cache of `rows` × `columns` holding exactly `nonZeros` entries.
     public init(path: String, rows: Int, columns: Int, nonZeros: Int, stamp: UInt64) throws(DatasetError) {
         self.path = path
+        self.stamp = stamp
         // Unique per host and process: two jobs building one cache on a
         // shared file system each write their own file, and the last rename wins.
         temporaryPath = "\(path).partial-\(ProcessIdentity.hostName)-\(ProcessIdentity.processID)"
@@ -99,6 +125,10 @@ public final class SparseRowCacheWriter {
         } catch {
             throw .unreadable(path: error.path, reason: "cannot write the sparse cache: \(error.reason)")
         }
+        if firstNonCount == nil, let entry = values.firstIndex(where: { !($0 >= 0 && $0.isFinite && $0 == $0.rounded(.towardZero)) }) {
+            let row = (offsets.lastIndex { $0 <= entry } ?? 0)
+            firstNonCount = NonCountValue(row: rowsWritten + row, column: Int(columns[entry]), value: values[entry])
+        }
         rowsWritten += rows
         entriesWritten += values.count
     }
@@ -109,6 +139,10 @@ public final class SparseRowCacheWriter {
             throw .sparseCache(path: path, reason: "its source yielded \(rowsWritten) rows and \(entriesWritten) entries, it declared \(layout.rows) and \(layout.nonZeros)")
         }
         do {
+            if firstNonCount != nil {
+                try file.write(SparseRowCache.header(rows: layout.rows, columns: layout.columns, nonZeros: layout.nonZeros,
+                                                     stamp: stamp, firstNonCount: firstNonCount), at: 0)
+            }
             try file.synchronize()
             try Files.publish(temporaryPath, as: path)
             published = true
@@ -133,5 +167,18 @@ public final class SparseRowCacheWriter {
 
     static func bytes(of values: [Float]) -> [UInt8] {
         bytes(of: values.map { Int32(bitPattern: $0.bitPattern) })
+    }
+}
+
+/// A stored value that is not a count, and where it is: row (cell) and column (gene).
+public struct NonCountValue: Sendable, Equatable {
+    public let row: Int
+    public let column: Int
+    public let value: Float
+
+    public init(row: Int, column: Int, value: Float) {
+        self.row = row
+        self.column = column
+        self.value = value
     }
 }

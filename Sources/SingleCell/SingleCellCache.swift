@@ -110,4 +110,19 @@ public enum SingleCellCache {
             throw .cache(error)
         }
     }
+
+    /// "counts" when every value is a non-negative integer, else the first
+    /// value that is not, by cell and gene: a count likelihood needs counts,
+    /// today's likelihoods take any values, so this is said, not refused.
+    public static func valueKind(of file: SingleCellFile, cache: String) throws(SingleCellError) -> String {
+        let nonCount: NonCountValue?
+        do {
+            nonCount = try SparseRowCache.firstNonCount(cache)
+        } catch {
+            throw .cache(error)
+        }
+        guard let nonCount else { return "counts" }
+        let gene = file.geneNames.indices.contains(nonCount.column) ? file.geneNames[nonCount.column] : "column \(nonCount.column)"
+        return "values, not counts (cell \(nonCount.row), gene \(gene) holds \(nonCount.value))"
+    }
 }

@@ -61,8 +61,9 @@ struct DataInput {
                 let file = try SingleCellFile(path: path)
                 let cache = SingleCellCache.path(for: path, matrix: .x)
                 let reused = try SingleCellCache.prepare(file, choice: .x, cache: cache)
+                let values = try SingleCellCache.valueKind(of: file, cache: cache)
                 return (cache, "\(file.format.rawValue) file, \(file.matrix.object) of \(file.matrix.rowCount) cells x \(file.geneNames.count) genes"
-                               + " (sparse cache \(reused ? "reused" : "built") \(cache))")
+                               + " of \(values) (sparse cache \(reused ? "reused" : "built") \(cache))")
             } catch {
                 throw .configuration(error.description)
             }

@@ -85,6 +85,20 @@ import TestSupport
         }
     }
 
+    @Test func theFirstValueThatIsNotACountIsNoted() throws {
+        let directory = try TemporaryDirectory.make(prefix: "csr")
+        let counts = directory.appendingPathComponent("counts.csr").path
+        try Self.writeCache(Self.matrix(rows: 6, columns: 5, seed: 4), to: counts, stamp: 1)
+        #expect(try SparseRowCache.firstNonCount(counts) == nil)
+        var dense = Self.matrix(rows: 6, columns: 5, seed: 4)
+        dense[4][3] = 2.5
+        dense[5][0] = -1
+        let values = directory.appendingPathComponent("values.csr").path
+        try Self.writeCache(dense, to: values, stamp: 1, blockRows: 2)
+        #expect(try SparseRowCache.firstNonCount(values) == NonCountValue(row: 4, column: 3, value: 2.5))
+        #expect(Self.gathered(try SparseRowCache.open(values, stamp: 1), rows: [4, 5]) == [dense[4], dense[5]])
+    }
+
     @Test func anUnpublishedCacheLeavesNothing() throws {
         let directory = try TemporaryDirectory.make(prefix: "csr")
         let path = directory.appendingPathComponent("a.csr").path

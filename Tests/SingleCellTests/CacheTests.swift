@@ -34,6 +34,25 @@ struct CacheTests {
         #expect(Self.rows(samples) == expected)
     }
 
+    @Test func countsAreRecognisedAndOtherValuesNamed() throws {
+        let counts = try Self.copy("csr32.h5ad")
+        let countsFile = try SingleCellFile(path: counts)
+        let countsCache = SingleCellCache.path(for: counts, matrix: .x)
+        _ = try SingleCellCache.prepare(countsFile, choice: .x, cache: countsCache)
+        #expect(try SingleCellCache.valueKind(of: countsFile, cache: countsCache) == "counts")
+        let expected = try Fixtures.expected("lognorm")
+        let path = try Self.copy("lognorm.h5ad")
+        let file = try SingleCellFile(path: path)
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        _ = try SingleCellCache.prepare(file, choice: .x, cache: cache)
+        let value = Float(try #require(expected["value"] as? Double))
+        let gene = try #require(expected["gene"] as? String)
+        #expect(try SingleCellCache.valueKind(of: file, cache: cache) == "values, not counts (cell 0, gene \(gene) holds \(value))")
+        // Reused, the cache still knows it (from its header, no scan).
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache))
+        #expect(try SparseRowCache.firstNonCount(cache) == NonCountValue(row: 0, column: Int(gene.dropFirst(4)) ?? -1, value: value))
+    }
+
     @Test func tenXCacheKeepsGeneExpressionColumns() throws {
         let path = try Self.copy("tenx-v3.h5")
         let expected = try Fixtures.expected("tenx-v3")
@@ -71,7 +90,7 @@ struct CacheTests {
         let result = Command.run(["train", "--data", path, "--epochs", "2", "--batch-size", "32", "--normalize", "minmax",
                                   "--out", out], timeout: 300)
         #expect(result.status == 0, "\(result.combined)")
-        #expect(result.combined.contains("AnnData file, /X of 300 cells x 40 genes (sparse cache built"), "\(result.combined)")
+        #expect(result.combined.contains("AnnData file, /X of 300 cells x 40 genes of counts (sparse cache built"), "\(result.combined)")
         #expect(result.combined.contains("epoch 2/2"))
         #expect(FileManager.default.fileExists(atPath: out + "/metrics.jsonl"))
         let again = Command.mpirun(2, ["train", "--data", path, "--epochs", "1", "--batch-size", "32", "--normalize", "minmax",

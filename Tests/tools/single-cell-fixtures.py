@@ -239,6 +239,12 @@ a = ad.AnnData(X=unsorted, obs=obs, var=var)
 a.write_h5ad(path("unsorted.h5ad"))
 expect("unsorted", dense=base.tolist())
 
+# Log-normalized values: not counts (the first one is row 0's first non-zero).
+lognorm = np.log1p(base).astype(np.float32)
+ad.AnnData(X=sp.csr_matrix(lognorm), obs=obs, var=var).write_h5ad(path("lognorm.h5ad"))
+first = int(np.flatnonzero(base[0])[0])
+expect("lognorm", row=0, gene=f"gene{first}", value=float(lognorm[0, first]))
+
 # Truncated: the first half of a valid file. Not HDF5: text.
 with open(path("csr32.h5ad"), "rb") as f:
     whole = f.read()
