@@ -5,12 +5,12 @@ import PackageDescription
 // every module it imports (Tests/PackageTests/LayeringTests.swift reads this
 // comment and the targets below, and checks both against the imports in
 // Sources/ and Tests/). C is seen only through the wrappers that import it:
-// Gzip, PNG, Tensors and MPI.
-//   1 CMPI, CBLAS, CZlib, CPNG: system libraries and shims
-//   2 SystemIO, Gzip, PNG, Randomness: files, processes, signals; zlib; libpng; counter-based random numbers
+// Gzip, PNG, HDF5, Tensors and MPI.
+//   1 CMPI, CBLAS, CZlib, CPNG, CHDF5: system libraries and shims
+//   2 SystemIO, Gzip, PNG, HDF5, Randomness: files, processes, signals; zlib; libpng; libhdf5 (read-only); counter-based random numbers
 //   3 Tensors: float buffers, matrices and kernels over BLAS
 //   4 MPI, VAE, Dataset, TensorBoard, Watchdog: collectives; model, loss, Adam; IDX, .npy, PNG folders, sampler; event files (their protobuf code is generated once and committed, see Sources/TensorBoard/Proto); the stall watchdog
-//   5 Checkpoints, Synchronizers: the safetensors checkpoint format; the four gradient-synchronization strategies
+//   5 Checkpoints, Synchronizers, SingleCell: the safetensors checkpoint format; the four gradient-synchronization strategies; AnnData .h5ad and 10x .h5 count matrices and their sparse row cache
 //   6 TrainingCore: TrainingError and the agreement of every rank on an outcome
 //   7 RunDirectory, TrainingInput: the output directory (checkpoints, latest.json, lock, metrics.jsonl); the rows a run or command reads
 //   8 Evaluation: held-out loss, importance-weighted bound, pictures, latent codes
@@ -34,10 +34,13 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // hdf5-serial, not hdf5: Debian's hdf5.pc is an alternatives link that an MPI build of HDF5 would take over.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
         .target(name: "SystemIO"),
         .target(name: "Gzip", dependencies: ["CZlib"]),
         .target(name: "PNG", dependencies: ["CPNG"]),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "Randomness", dependencies: [.product(name: "RealModule", package: "swift-numerics")]),
 
         .target(name: "Tensors", dependencies: ["CBLAS", "SystemIO"]),
@@ -47,6 +50,7 @@ let package = Package(
             "Tensors", "Randomness", .product(name: "RealModule", package: "swift-numerics"),
         ]),
         .target(name: "Dataset", dependencies: ["Gzip", "SystemIO", "Randomness", "Tensors", "PNG"]),
+        .target(name: "SingleCell", dependencies: ["HDF5", "Dataset", "SystemIO"]),
         .target(name: "TensorBoard", dependencies: ["SystemIO", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["Proto", "README.md"]),
         .target(name: "Watchdog", dependencies: ["SystemIO"]),
@@ -62,7 +66,7 @@ let package = Package(
             "TrainingCore", "Checkpoints", "VAE", "Gzip", "SystemIO", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "TrainingInput", dependencies: [
-            "TrainingCore", "Checkpoints", "Dataset", "MPI", "Randomness", "SystemIO", "Tensors", "VAE",
+            "TrainingCore", "Checkpoints", "Dataset", "SingleCell", "MPI", "Randomness", "SystemIO", "Tensors", "VAE",
         ]),
 
         .target(name: "Evaluation", dependencies: [
@@ -108,5 +112,6 @@ let package = Package(
         ]),
         // Reads this file and every import in Sources/ and Tests/: see the layering above.
         .testTarget(name: "PackageTests"),
+        .testTarget(name: "SingleCellTests", dependencies: ["SingleCell", "HDF5", "Dataset", "Tensors", "SystemIO", "Randomness", "TestSupport"]),
     ]
 )

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vae-dist builds, trains and is tested with.
-#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, libpng, Fashion-MNIST
+#   bash launch/install-packages.sh           # build and train: OpenMPI, OpenBLAS, zlib, libpng, HDF5 (+ its LZF plugin and liblzf,
+#                                             # which Debian 12's plugin needs but does not link), Fashion-MNIST
 #   bash launch/install-packages.sh --tests   # also what the test suite needs: NumPy (writes the .npy test files),
 #                                             # python3 (independent file readers; with python3-venv, installed in both cases,
-#                                             # TensorBoard's own loader in a venv Tests/tools/tensorboard-venv.sh fills from PyPI once),
+#                                             # TensorBoard's own loader in a venv Tests/tools/tensorboard-venv.sh fills from PyPI once,
+#                                             # anndata and h5py in a venv Tests/tools/anndata-venv.sh fills from PyPI once),
 #                                             # Slurm and munge (a real single-node cluster),
 #                                             # iproute2 (two network namespaces as two hosts)
 # Needs root, or sudo.
 set -euo pipefail
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libpng-dev pkg-config dataset-fashion-mnist python3 python3-venv)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev zlib1g-dev libpng-dev libhdf5-dev hdf5-plugin-lzf liblzf1 pkg-config dataset-fashion-mnist python3 python3-venv)
 tests=0
 case ${1:-} in
     --tests) tests=1 ;;

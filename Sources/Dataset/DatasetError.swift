@@ -24,6 +24,7 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable, Equatable {
     case imageFormatMismatch(path: String, found: String, first: String, expected: String)
     case noImages(path: String, skipped: Int)
     case cacheMismatch(path: String, reason: String)
+    case sparseCache(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -75,6 +76,8 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable, Equatable {
             "\(path): no .png images in this folder" + (skipped > 0 ? " (\(skipped) other files skipped)" : "")
         case let .cacheMismatch(path, reason):
             "\(path): image cache does not match its folder: \(reason); rebuild it"
+        case let .sparseCache(path, reason):
+            "\(path): sparse row cache is unusable: \(reason); delete it and it is rebuilt"
         }
     }
 }

@@ -20,6 +20,8 @@ public struct SampleMatrix: Sendable {
     enum Storage: Sendable {
         case memory([UInt8])
         case mapped(MappedFile, byteOffset: Int)
+        /// A ``SparseRowCache``: rows are densified from their non-zeros as they are gathered.
+        case sparse(MappedFile, SparseRowLayout)
     }
 
     /// Samples held in memory: `count` rows of `shape.features` elements, back to back.
@@ -57,6 +59,8 @@ public struct SampleMatrix: Sendable {
             matrix.gatherRows(from: bytes, byteOffset: 0, element: element, rowIndices: rows)
         case let .mapped(file, byteOffset):
             matrix.gatherRows(from: file, byteOffset: byteOffset, element: element, rowIndices: rows)
+        case let .sparse(file, layout):
+            matrix.gatherSparseRows(from: file, layout: layout, rowIndices: rows)
         }
     }
 
@@ -68,6 +72,21 @@ public struct SampleMatrix: Sendable {
             return Array(bytes[range])
         case let .mapped(file, byteOffset):
             return file.bytes(in: (byteOffset + range.lowerBound)..<(byteOffset + range.upperBound))
+        case .sparse:
+            // The bytes the rows would have as dense float32, so the digest
+            // means the same whether a matrix is stored dense or sparse.
+            guard !range.isEmpty else { return [] }
+            let first = range.lowerBound / rowByteCount, last = (range.upperBound - 1) / rowByteCount
+            let buffer = FloatBuffer(count: (last - first + 1) * features)
+            gather(rows: first...last, into: Matrix(buffer: buffer, offset: 0, rows: last - first + 1, columns: features))
+            let start = range.lowerBound - first * rowByteCount
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(range.count)
+            for index in (start / 4)...((start + range.count - 1) / 4) {
+                let bits = buffer[index].bitPattern
+                bytes += (0..<4).map { UInt8(truncatingIfNeeded: bits >> (8 * $0)) }
+            }
+            return Array(bytes[(start % 4)..<(start % 4 + range.count)])
         }
     }
 }

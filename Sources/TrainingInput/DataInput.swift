@@ -1,12 +1,14 @@
 import Dataset
 import MPI
+import SingleCell
 import SystemIO
 import TrainingCore
 
 /// One `--data` or `--test-data` path opened as samples, whatever its kind:
 /// an MNIST-layout directory (its `t10k-` files are a test set), a `.npy`
-/// file, or a folder of PNG images (decoded once into a `.npy` cache that
-/// every later run maps).
+/// file, a folder of PNG images (decoded once into a `.npy` cache that
+/// every later run maps), or a single-cell `.h5ad`/`.h5` file (converted
+/// once into a sparse row cache that every later run maps).
 package struct DataInput {
     let path: String
     let samples: SampleMatrix
@@ -46,6 +48,42 @@ package struct DataInput {
         case .imageFolder:
             guard let communicator else { return try openImageFolderAlone(path) }
             return try openImageFolder(path, communicator: communicator)
+        case .singleCell:
+            return try openSingleCell(path, communicator: communicator)
+        }
+    }
+
+    /// Rank 0 opens the file, builds its sparse cache when none is current,
+    /// and broadcasts the cache's path; then every rank maps the cache.
+    private static func openSingleCell(_ path: String, communicator: Communicator?) throws(TrainingError) -> DataInput {
+        let prepared = try together(communicator) { () throws(TrainingError) -> (cache: String, kind: String) in
+            guard communicator?.isRoot ?? true else { return ("", "") }
+            do throws(SingleCellError) {
+                let file = try SingleCellFile(path: path)
+                let cache = SingleCellCache.path(for: path, matrix: .x)
+                let reused = try SingleCellCache.prepare(file, choice: .x, cache: cache)
+                let values = try SingleCellCache.valueKind(of: file, cache: cache)
+                return (cache, "\(file.format.rawValue) file, \(file.matrix.object) of \(file.matrix.rowCount) cells x \(file.geneNames.count) genes"
+                               + " of \(values) (sparse cache \(reused ? "reused" : "built") \(cache))")
+            } catch {
+                throw .configuration(error.description)
+            }
+        }
+        var cache = prepared.cache, kind = prepared.kind
+        if let communicator {
+            do {
+                cache = try communicator.broadcastText(cache)
+                kind = try communicator.broadcastText(kind)
+            } catch {
+                throw .mpi(error)
+            }
+        }
+        return try together(communicator) { () throws(TrainingError) -> DataInput in
+            do throws(DatasetError) {
+                return DataInput(path: path, samples: try SparseRowCache.open(cache, stamp: nil), labels: nil, test: nil, kind: kind)
+            } catch {
+                throw .dataset(error)
+            }
         }
     }
 
@@ -75,7 +113,7 @@ package struct DataInput {
     }
 
     enum Kind {
-        case mnist, numpy, imageFolder
+        case mnist, numpy, imageFolder, singleCell
 
         init(path: String, flag: String) throws(TrainingError) {
             let status: FileStatus
@@ -96,8 +134,10 @@ package struct DataInput {
                 self = names.contains { $0.hasPrefix("train-images-idx3-ubyte") } ? .mnist : .imageFolder
             case .regular where path.hasSuffix(".npy"):
                 self = .numpy
+            case .regular where path.hasSuffix(".h5ad") || path.hasSuffix(".h5"):
+                self = .singleCell
             case .regular:
-                throw .configuration("\(flag) \(path): not a .npy file or a directory (CSV, JPEG and pickles: convert them to .npy with NumPy, see README \"Your own data\")")
+                throw .configuration("\(flag) \(path): not a .npy, .h5ad or .h5 file or a directory (CSV, JPEG and pickles: convert them to .npy with NumPy, see README \"Your own data\")")
             default:
                 throw .configuration("\(flag) \(path): not a regular file or a directory")
             }
@@ -179,5 +219,16 @@ package struct DataInput {
                 throw .dataset(error)
             }
         }
+    }
+}
+
+extension Communicator {
+    /// `text` from rank 0 on every rank (its UTF-8 bytes, after their count).
+    func broadcastText(_ text: String) throws(MPIError) -> String {
+        var count: [Int32] = [Int32(text.utf8.count)]
+        try broadcast(&count)
+        var bytes = isRoot ? text.utf8.map { Int32($0) } : [Int32](repeating: 0, count: Int(count[0]))
+        try broadcast(&bytes)
+        return String(decoding: bytes.map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self)
     }
 }

@@ -1,0 +1,123 @@
+import Dataset
+import Foundation
+import SingleCell
+import SystemIO
+import Tensors
+import Testing
+import TestSupport
+
+/// The sparse row cache built from single-cell files, and `vae-dist train`
+/// on a `.h5ad` end to end.
+@Suite(.enabled(if: Fixtures.available, Comment(rawValue: Fixtures.need)))
+struct CacheTests {
+    /// A copy of fixture `name` in a directory of its own (the cache goes beside it).
+    static func copy(_ name: String) throws -> String {
+        let directory = try TemporaryDirectory.make(prefix: "single-cell-cache")
+        let path = directory.appendingPathComponent(name).path
+        try FileManager.default.copyItem(atPath: try Fixtures.path(name), toPath: path)
+        return path
+    }
+
+    static func rows(_ samples: SampleMatrix) -> [[Float]] { samples.rows(0..<samples.count) }
+
+    @Test(arguments: [("csr32.h5ad", MatrixChoice.x, "dense"), ("csr32.h5ad", .raw, "raw"), ("dense.h5ad", .layer("uint16"), "dense"),
+                      ("gzip.h5ad", .x, "dense"), ("lzf.h5ad", .layer("dense"), "dense"), ("unsorted.h5ad", .x, "dense")])
+    func cacheHoldsTheMatrix(name: String, choice: MatrixChoice, key: String) throws {
+        let path = try Self.copy(name)
+        let expected = try Fixtures.matrix(try Fixtures.expected(String(name.prefix { $0 != "." }))[key])
+        let file = try SingleCellFile(path: path, matrix: choice)
+        let cache = SingleCellCache.path(for: path, matrix: choice)
+        #expect(cache.hasPrefix(path + ".vae-dist-"))
+        #expect(try SingleCellCache.prepare(file, choice: choice, cache: cache) == false)
+        #expect(try SingleCellCache.prepare(file, choice: choice, cache: cache) == true, "a current cache is reused")
+        let samples = try SparseRowCache.open(cache, stamp: try SingleCellCache.stamp(of: file, choice: choice))
+        #expect(Self.rows(samples) == expected)
+    }
+
+    @Test func countsAreRecognisedAndOtherValuesNamed() throws {
+        let counts = try Self.copy("csr32.h5ad")
+        let countsFile = try SingleCellFile(path: counts)
+        let countsCache = SingleCellCache.path(for: counts, matrix: .x)
+        _ = try SingleCellCache.prepare(countsFile, choice: .x, cache: countsCache)
+        #expect(try SingleCellCache.valueKind(of: countsFile, cache: countsCache) == "counts")
+        let expected = try Fixtures.expected("lognorm")
+        let path = try Self.copy("lognorm.h5ad")
+        let file = try SingleCellFile(path: path)
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        _ = try SingleCellCache.prepare(file, choice: .x, cache: cache)
+        let value = Float(try #require(expected["value"] as? Double))
+        let gene = try #require(expected["gene"] as? String)
+        #expect(try SingleCellCache.valueKind(of: file, cache: cache) == "values, not counts (cell 0, gene \(gene) holds \(value))")
+        // Reused, the cache still knows it (from its header, no scan).
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache))
+        #expect(try SparseRowCache.firstNonCount(cache) == NonCountValue(row: 0, column: Int(gene.dropFirst(4)) ?? -1, value: value))
+    }
+
+    @Test func tenXCacheKeepsGeneExpressionColumns() throws {
+        let path = try Self.copy("tenx-v3.h5")
+        let expected = try Fixtures.expected("tenx-v3")
+        let types = try #require(expected["types"] as? [String])
+        let kept = types.indices.filter { types[$0] == "Gene Expression" }
+        let file = try SingleCellFile(path: path)
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        _ = try SingleCellCache.prepare(file, choice: .x, cache: cache)
+        #expect(Self.rows(try SparseRowCache.open(cache, stamp: nil)) == (try Fixtures.matrix(expected["dense"])).map { row in kept.map { row[$0] } })
+    }
+
+    @Test func aChangedSourceRebuildsItsCache() throws {
+        let path = try Self.copy("csr32.h5ad")
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let original = try SingleCellFile(path: path)
+        let originalStamp = try SingleCellCache.stamp(of: original, choice: .x)
+        _ = try SingleCellCache.prepare(original, choice: .x, cache: cache)
+        // Another file under the same name (same matrix, other storage).
+        try FileManager.default.removeItem(atPath: path)
+        try FileManager.default.copyItem(atPath: try Fixtures.path("csr64.h5ad"), toPath: path)
+        let changed = try SingleCellFile(path: path)
+        #expect(try SingleCellCache.stamp(of: changed, choice: .x) != originalStamp)
+        #expect(try SingleCellCache.prepare(changed, choice: .x, cache: cache) == false)
+        // A damaged cache is rebuilt, not used.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: cache)))
+        bytes.removeLast(4)
+        try Data(bytes).write(to: URL(fileURLWithPath: cache))
+        #expect(try SingleCellCache.prepare(changed, choice: .x, cache: cache) == false)
+        #expect(try SingleCellCache.prepare(changed, choice: .x, cache: cache) == true)
+    }
+
+    @Test func trainOnAnH5adEndToEnd() throws {
+        let path = try Self.copy("gzip.h5ad")
+        let out = Files.parentDirectory(of: path) + "/run"
+        let result = Command.run(["train", "--data", path, "--epochs", "2", "--batch-size", "32", "--normalize", "minmax",
+                                  "--out", out], timeout: 300)
+        #expect(result.status == 0, "\(result.combined)")
+        #expect(result.combined.contains("AnnData file, /X of 300 cells x 40 genes of counts (sparse cache built"), "\(result.combined)")
+        #expect(result.combined.contains("epoch 2/2"))
+        #expect(FileManager.default.fileExists(atPath: out + "/metrics.jsonl"))
+        let again = Command.mpirun(2, ["train", "--data", path, "--epochs", "1", "--batch-size", "32", "--normalize", "minmax",
+                                       "--out", out + "2"], timeout: 300)
+        #expect(again.status == 0, "\(again.combined)")
+        #expect(again.combined.contains("(sparse cache reused"), "\(again.combined)")
+    }
+
+    @Test func aRefusedFileIsOneLineAndExitsOne() throws {
+        let path = try Self.copy("csc.h5ad")
+        let result = Command.run(["train", "--data", path, "--epochs", "1", "--out", Files.parentDirectory(of: path) + "/run"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(path): /X is a csc_matrix"), "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: Files.parentDirectory(of: path) + "/run"))
+    }
+
+    /// Without a loadable LZF plugin (HDF5_PLUGIN_PATH pointing nowhere), an
+    /// LZF file is refused naming the filter, before anything is decoded.
+    @Test func anLZFFileWithoutItsPluginIsRefusedNamingTheFilter() throws {
+        let path = try Self.copy("lzf.h5ad")
+        let empty = Files.parentDirectory(of: path) + "/no-plugins"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let result = Command.run(["train", "--data", path, "--epochs", "1", "--out", Files.parentDirectory(of: path) + "/run"],
+                                 environment: ["HDF5_PLUGIN_PATH": empty])
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(path): /var/_index is compressed with LZF (HDF5 filter 32000), which this libhdf5 cannot decode"),
+                "\(result.error)")
+        #expect(result.error.split(separator: "\n").count == 1, "\(result.error)")
+    }
+}
