@@ -17,12 +17,8 @@ extension Trainer {
         if communicator.isRoot { progressReporter?.epochCompleted() }
         let test = try evaluateTestSet()
         let peakResident: Double
-        do {
-            peakResident = try watchdog.waiting(at: .epochEnd, step: progress.step) { () throws(MPIError) in
-                try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
-            }
-        } catch {
-            throw .mpi(error)
+        peakResident = try collective(at: .epochEnd, step: progress.step) { () throws(MPIError) in
+            try communicator.allreduce(Double(ProcessMemory.peakResidentBytes), .max)
         }
         var metrics = EpochMetrics(
             epoch: epoch, step: progress.step, worldSize: communicator.size, gradientSync: sync.name,

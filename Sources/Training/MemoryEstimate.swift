@@ -1,5 +1,6 @@
 import MPI
 import SystemIO
+import Synchronizers
 import VAE
 import TrainingCore
 import Evaluation
@@ -14,10 +15,9 @@ import Evaluation
 ///   parameters, their gradients, Adam's two moments, the evaluation model's
 ///   gradients, and on rank 0 the gathered moments and the three tensors of an
 ///   encoded checkpoint (10), plus, with `--deterministic M` (G = M/N
-///   micro-shards per rank), 3G + 4: at most G micro-shard gradients (one
-///   tree sum without `--accumulate`), 2G + 1 more while the start-up check
-///   compares its two ways, and 3 for the sums across ranks (the
-///   fixed-point ones are the largest); and G weight-tile terms of
+///   micro-shards per rank), the strategy's own
+///   (``DeterministicSynchronizer/extraParameterCopies(shardsPerRank:)``:
+///   3G + 4); and G weight-tile terms of
 ///   ``GroupGradients/tileFloats`` plus a row's width each;
 /// - row width is the activations and activation gradients of one sample
 ///   (4 × input + 4 × Σ hidden + 7 × latent + 1, as `Workspace` lays them out);
@@ -36,7 +36,9 @@ public struct MemoryEstimate: Sendable, Equatable {
     public init?(architecture: Architecture, rowsPerRank: Int, deterministicShardsPerRank: Int) {
         guard let parameters = architecture.checkedParameterCount else { return nil }
         let groups = Checked(deterministicShardsPerRank)
-        let copies = Checked(Self.parameterCopies).plus(deterministicShardsPerRank > 0 ? groups.times(3).plus(4) : Checked(0))
+        let strategyCopies = deterministicShardsPerRank > 0
+            ? Checked(DeterministicSynchronizer.extraParameterCopies(shardsPerRank: deterministicShardsPerRank)) : Checked(0)
+        let copies = Checked(Self.parameterCopies).plus(strategyCopies)
         var width = Checked(4).times(architecture.inputSize)
         width = width.plus(Checked(4).times(architecture.hidden.reduce(into: Checked(0)) { $0 = $0.plus($1) }))
         width = width.plus(Checked(7).times(architecture.latent)).plus(1)

@@ -16,12 +16,8 @@ extension Trainer {
     @discardableResult
     func saveCheckpoint() throws(TrainingError) -> String? {
         let moments: (first: Vector, second: Vector)?
-        do {
-            moments = try watchdog.waiting(at: .checkpointGather, step: progress.step) { () throws(MPIError) in
-                try sync.optimizer.gatherMoments()
-            }
-        } catch {
-            throw .mpi(error)
+        moments = try collective(at: .checkpointGather, step: progress.step) { () throws(MPIError) in
+            try sync.optimizer.gatherMoments()
         }
         guard let moments else { return nil }
         let checkpoint = current(moments: moments)
@@ -42,12 +38,8 @@ extension Trainer {
     /// far (`--patience`), written atomically by rank 0, never pruned.
     func saveBest() throws(TrainingError) {
         let moments: (first: Vector, second: Vector)?
-        do {
-            moments = try watchdog.waiting(at: .checkpointGather, step: progress.step) { () throws(MPIError) in
-                try sync.optimizer.gatherMoments()
-            }
-        } catch {
-            throw .mpi(error)
+        moments = try collective(at: .checkpointGather, step: progress.step) { () throws(MPIError) in
+            try sync.optimizer.gatherMoments()
         }
         guard let moments else { return }
         let checkpoint = current(moments: moments)

@@ -1,3 +1,5 @@
+import MPI
+import TrainingCore
 import Watchdog
 
 extension Trainer {
@@ -19,6 +21,17 @@ extension Trainer {
     func recordStepTime(_ seconds: Double) {
         if let median = stepTimes.record(seconds: seconds) {
             watchdog.adjust(medianStepSeconds: median)
+        }
+    }
+
+    /// Runs the collective `body` as one wait the watchdog watches, at
+    /// `point` during step `step`; an MPI failure becomes the run's error.
+    func collective<Value>(at point: SyncPoint, step: Int,
+                           _ body: () throws(MPIError) -> Value) throws(TrainingError) -> Value {
+        do {
+            return try watchdog.waiting(at: point, step: step, body)
+        } catch {
+            throw .mpi(error)
         }
     }
 }

@@ -24,11 +24,7 @@ extension Trainer {
             outcome = .failure(error)
         }
         if outcome.isAgreedEnd {
-            do {
-                try watchdog.waiting(at: .release, step: progress.step) { () throws(MPIError) in try sync.finish() }
-            } catch {
-                throw .mpi(error)
-            }
+            try collective(at: .release, step: progress.step) { () throws(MPIError) in try sync.finish() }
         }
         return try outcome.get()
     }
@@ -92,12 +88,8 @@ extension Trainer {
             if stopRequested {
                 // No rank leaves before rank 0's checkpoint is on disk: mpirun
                 // ends the whole job as soon as one rank exits non-zero.
-                do {
-                    try watchdog.waiting(at: .stopBarrier, step: progress.step) { () throws(MPIError) in
-                        try communicator.barrier()
-                    }
-                } catch {
-                    throw .mpi(error)
+                try collective(at: .stopBarrier, step: progress.step) { () throws(MPIError) in
+                    try communicator.barrier()
                 }
                 throw .stopped(step: progress.step, checkpoint: checkpoint)
             }

@@ -35,12 +35,8 @@ extension Trainer {
         report.stopRequested = StopSignals.pending != nil
 
         let agreed: StepReport
-        do {
-            agreed = try watchdog.waiting(at: .gradientAgreement, step: index + 1) { () throws(MPIError) in
-                try sync.agree(report)
-            }
-        } catch {
-            throw .mpi(error)
+        agreed = try collective(at: .gradientAgreement, step: index + 1) { () throws(MPIError) in
+            try sync.agree(report)
         }
         progress.step += 1
         lastStep = StepRecord(step: progress.step, terms: agreed.terms, learningRate: schedule.learningRate(atStep: index),
@@ -54,13 +50,9 @@ extension Trainer {
             let logged = configuration.logEvery > 0 && progress.step % configuration.logEvery == 0
             let measuring = logged || progress.stepInEpoch == 0
             let norm: Double?
-            do {
-                norm = try watchdog.waiting(at: .update, step: progress.step) { () throws(MPIError) -> Double? in
-                    try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm,
-                                         measuringNorm: measuring)
-                }
-            } catch {
-                throw .mpi(error)
+            norm = try collective(at: .update, step: progress.step) { () throws(MPIError) -> Double? in
+                try sync.applyUpdate(learningRate: schedule.learningRate(atStep: index), clipNorm: configuration.clipGradNorm,
+                                     measuringNorm: measuring)
             }
             lastStep.gradientNorm = norm
             consecutiveBadSteps = 0
