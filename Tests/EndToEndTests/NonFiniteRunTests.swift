@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Training
+@testable import Checkpoints
+@testable import RunDirectory
+
+extension ProcessTests {
+    /// Runs that diverge (a learning rate far too large, a loss beyond any
+    /// integer): the figures they produce are reported as what they are, and
+    /// never make a checkpoint unreadable or a command trap or print nothing.
+    @Suite struct NonFiniteRunTests {
+        let directory: URL
+
+        init() throws {
+            directory = try TemporaryDirectory.make(prefix: "non-finite")
+        }
+
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+        /// `rows` × 8 uniform values in [0, scale), float32, NumPy's seed 1.
+        func uniformData(rows: Int, scale: Double) -> String {
+            python("""
+                import numpy as np, sys
+                rng = np.random.default_rng(1)
+                np.save(sys.argv[1], (rng.random((int(sys.argv[2]), 8)) * float(sys.argv[3])).astype(np.float32))
+                """, [path("d.npy"), String(rows), String(scale)])
+            return path("d.npy")
+        }
+
+        /// Issue 20, item 5: a Gaussian run whose loss grows beyond Int.max
+        /// (yet stays finite) prints it instead of trapping in the epoch
+        /// summary, and writes its checkpoints.
+        @Test func aLossBeyondAnyIntegerIsPrintedNotTrappedOn() throws {
+            let data = uniformData(rows: 256, scale: 150)
+            let out = path("run")
+            let result = Command.run(["train", "--data", data, "--recon", "gaussian", "--holdout", "0.25", "--batch-size", "32",
+                                      "--max-bad-steps", "1000", "--epochs", "1", "--images-every", "1", "--out", out])
+            #expect(!result.combined.contains("Fatal error") && !result.combined.contains("cannot be converted"), "\(result.combined)")
+            expectSuccess(result)
+            #expect(result.combined.contains("e+"), "the huge loss in exponent form: \(result.combined)")
+            #expect(try CheckpointDirectory.load(out + "/checkpoint-000000006.safetensors").progress.step == 6)
+        }
+    }
+}
