@@ -70,16 +70,25 @@ extension Trainer {
     private func trackImprovement(_ test: LossTerms?) throws(TrainingError) -> Bool {
         guard let patience = configuration.patience, let test else { return false }
         let unweighted = test.reconstruction + test.kl
-        if progress.bestTestLoss.map({ unweighted < $0 }) ?? true {
+        // A NaN or infinite held-out loss is never the best (and never
+        // recorded as it): it counts as an epoch without improvement.
+        if unweighted.isFinite, progress.bestTestLoss.map({ unweighted < $0 }) ?? true {
             progress.bestTestLoss = unweighted
             progress.epochsWithoutImprovement = 0
             return true
         }
         progress.epochsWithoutImprovement += 1
+        if !unweighted.isFinite, communicator.isRoot {
+            logger.warning("epoch \(progress.epoch): the held-out loss is \(format(unweighted, 3)) (not a finite number); not an improvement (--patience: \(progress.epochsWithoutImprovement) of \(patience) epoch(s) without one)")
+        }
         if progress.epochsWithoutImprovement >= patience {
             progress.stoppedEarly = true
             if communicator.isRoot {
-                logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not improved on \(format(progress.bestTestLoss ?? 0, 3)) for \(patience) epoch(s) (--patience); best.safetensors holds the best model")
+                if let best = progress.bestTestLoss {
+                    logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not improved on \(format(best, 3)) for \(patience) epoch(s) (--patience); best.safetensors holds the best model")
+                } else {
+                    logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not been a finite number in \(patience) epoch(s) (--patience); no best.safetensors was written")
+                }
             }
         }
         return false

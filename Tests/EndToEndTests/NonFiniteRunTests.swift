@@ -28,6 +28,37 @@ extension ProcessTests {
             return path("d.npy")
         }
 
+        /// Issue 20, item 1: `--lr 10` makes the held-out loss NaN from the
+        /// first epoch. No checkpoint may record NaN as the best: every file
+        /// the run wrote loads with `inspect`, `eval`, `export` and
+        /// `--resume auto`, and the NaN is said as NaN.
+        @Test func aNaNHeldOutLossNeverPoisonsACheckpoint() throws {
+            let data = uniformData(rows: 1024, scale: 1)
+            let out = path("run")
+            let result = Command.run(["train", "--data", data, "--holdout", "0.25", "--patience", "3", "--lr", "10",
+                                      "--max-bad-steps", "1000", "--epochs", "1", "--images-every", "0", "--out", out])
+            expectSuccess(result)
+            #expect(result.combined.contains("test loss nan"), "\(result.combined)")
+            #expect(result.combined.contains("the held-out loss is nan (not a finite number); not an improvement"), "\(result.combined)")
+            #expect(!FileManager.default.fileExists(atPath: out + "/best.safetensors"), "NaN is never the best")
+            let checkpoint = out + "/checkpoint-000000006.safetensors"
+            let loaded = try CheckpointDirectory.load(checkpoint)
+            #expect(loaded.progress.bestTestLoss == nil)
+
+            expectSuccess(Command.run(["inspect", checkpoint]))
+            expectSuccess(Command.run(["export", checkpoint, "--out", path("model.safetensors")]))
+            let evaluated = Command.run(["eval", checkpoint, "--data", data, "--iw", "0"])
+            #expect(evaluated.status == 0 && !evaluated.error.contains("not a finite number"), "\(evaluated.combined)")
+            let resumed = Command.run(["train", "--data", data, "--holdout", "0.25", "--patience", "3", "--lr", "10",
+                                       "--max-bad-steps", "1000", "--epochs", "2", "--images-every", "0", "--out", out,
+                                       "--resume", "auto"])
+            #expect(!resumed.combined.contains("metadata field") && !resumed.combined.contains("skipping checkpoint"), "\(resumed.combined)")
+            #expect(resumed.combined.contains("resuming from \(checkpoint)"), "\(resumed.combined)")
+            #expect(!resumed.timedOut && resumed.status != 64)
+            #expect(try CheckpointDirectory.load(out + "/checkpoint-000000012.safetensors").progress.step == 12,
+                    "the resumed run wrote its epoch's checkpoint, which loads")
+        }
+
         /// Issue 20, item 5: a Gaussian run whose loss grows beyond Int.max
         /// (yet stays finite) prints it instead of trapping in the epoch
         /// summary, and writes its checkpoints.
