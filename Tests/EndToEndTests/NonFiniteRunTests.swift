@@ -59,6 +59,33 @@ extension ProcessTests {
                     "the resumed run wrote its epoch's checkpoint, which loads")
         }
 
+        /// Issue 20, item 9: `inspect --json` of a checkpoint whose metrics
+        /// are NaN, and `eval --json` of a model whose figures are NaN, print
+        /// one JSON object with null for each non-finite number.
+        @Test func jsonOutputIsNeverEmptyAndNonFiniteNumbersAreNull() throws {
+            let data = uniformData(rows: 1024, scale: 1)
+            let out = path("run")
+            expectSuccess(Command.run(["train", "--data", data, "--holdout", "0.25", "--lr", "10", "--max-bad-steps", "1000",
+                                       "--epochs", "1", "--images-every", "0", "--out", out]))
+            let checkpoint = out + "/checkpoint-000000006.safetensors"
+            #expect(try CheckpointDirectory.load(checkpoint).lastMetrics["test_loss"]?.isNaN == true)
+
+            let inspected = Command.run(["inspect", checkpoint, "--json"])
+            expectSuccess(inspected)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(inspected.output.utf8)) as? [String: Any],
+                                      "inspect --json printed: \(inspected.combined)")
+            let metrics = try #require(object["metrics"] as? [String: Any])
+            #expect(metrics["test_loss"] is NSNull, "\(metrics)")
+            #expect(object["step"] as? Int == 6)
+
+            let evaluated = Command.run(["eval", checkpoint, "--data", data, "--iw", "0", "--json"])
+            expectSuccess(evaluated)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(evaluated.output.utf8)) as? [String: Any],
+                                      "eval --json printed: \(evaluated.combined)")
+            #expect(report["neg_elbo"] is NSNull, "the model's ELBO is NaN, written as null: \(report)")
+            #expect(report["step"] as? Int == 6)
+        }
+
         /// Issue 20, item 5: a Gaussian run whose loss grows beyond Int.max
         /// (yet stays finite) prints it instead of trapping in the epoch
         /// summary, and writes its checkpoints.
