@@ -99,5 +99,30 @@ extension ProcessTests {
             #expect(result.combined.contains("e+"), "the huge loss in exponent form: \(result.combined)")
             #expect(try CheckpointDirectory.load(out + "/checkpoint-000000006.safetensors").progress.step == 6)
         }
+
+        /// Issue 20, item 10: an epoch that skipped every step says so (no
+        /// "train loss 0.00"; null in metrics.jsonl), and a run whose last
+        /// epoch skipped every step exits 1 saying why; an earlier such epoch
+        /// is warned about, and the run goes on.
+        @Test func anEpochThatSkippedEveryStepSaysSo() throws {
+            let last = try SmallRun()
+            let result = last.train(ranks: 0, ["--epochs", "2", "--max-bad-steps", "100"],
+                                    environment: ["VAE_DIST_TEST_FAULT": "nan:0:8:8"])
+            #expect(result.status == 1, "\(result.combined)")
+            #expect(!result.combined.contains("train loss 0.00"), "\(result.combined)")
+            #expect(result.combined.contains("train loss - (every step skipped)"), "\(result.combined)")
+            #expect(result.combined.contains("epoch 2: every one of its 8 steps had non-finite loss or gradients"), "\(result.combined)")
+            #expect(result.error.contains("epoch 2, the last of this run, skipped every one of its 8 steps"), "\(result.error)")
+            let lines = try last.metricsLines()
+            #expect(lines.count == 2 && lines[1]["train_loss"] is NSNull, "\(lines)")
+            #expect(try last.checkpoint(step: 16).parameters.array == last.checkpoint(step: 8).parameters.array)
+
+            let first = try SmallRun(data: last.data)
+            let recovered = first.train(ranks: 0, ["--epochs", "2", "--max-bad-steps", "100"],
+                                        environment: ["VAE_DIST_TEST_FAULT": "nan:0:0:8"])
+            expectSuccess(recovered)
+            #expect(recovered.combined.contains("epoch 1: every one of its 8 steps had non-finite loss or gradients"), "\(recovered.combined)")
+            #expect(try first.metricsLines().first?["train_loss"] is NSNull)
+        }
     }
 }
