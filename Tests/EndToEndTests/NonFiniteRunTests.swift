@@ -124,5 +124,30 @@ extension ProcessTests {
             #expect(recovered.combined.contains("epoch 1: every one of its 8 steps had non-finite loss or gradients"), "\(recovered.combined)")
             #expect(try first.metricsLines().first?["train_loss"] is NSNull)
         }
+
+        /// Issue 20, item 11: `launch/local.sh N SUBCOMMAND ...` runs every
+        /// subcommand, not `train SUBCOMMAND ...`; flags alone still train.
+        @Test func theLocalLauncherRunsEverySubcommand() throws {
+            let run = try SmallRun()
+            expectSuccess(run.train(ranks: 2, ["--max-steps", "2"]))
+            let checkpoint = run.out.path + "/" + run.checkpointName(step: 2)
+            let script = LauncherStopTests.localScript
+            let environment = ["VAE_DIST": Command.binary]
+            func local(_ arguments: [String]) -> CommandResult {
+                Command.execute("/bin/bash", [script, "2"] + arguments, timeout: 120, environment: environment)
+            }
+            let latents = path("z.npy")
+            let encoded = local(["encode", checkpoint, "--data", run.data.path, "--out", latents])
+            expectSuccess(encoded)
+            #expect(FileManager.default.fileExists(atPath: latents), "\(encoded.combined)")
+            let evaluated = local(["eval", checkpoint, "--data", run.data.path, "--iw", "0", "--json"])
+            expectSuccess(evaluated)
+            #expect(evaluated.output.contains("\"neg_elbo\""), "\(evaluated.combined)")
+            expectSuccess(local(["check-mpi"]))
+            let trained = local(Array(run.arguments(["--max-steps", "3", "--resume", "auto"]).dropFirst()))
+            expectSuccess(trained)
+            let unknown = local(["no-such-command"])
+            #expect(unknown.status == 64 && unknown.error.contains("no-such-command"), "\(unknown.combined)")
+        }
     }
 }
