@@ -104,7 +104,7 @@ let package = Package(
             .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: [
-            "Training", "Evaluation", "TrainingInput", "RunDirectory", "Checkpoints", "Dataset", "SystemIO", "TestSupport",
+            "Training", "Evaluation", "TrainingInput", "RunDirectory", "Checkpoints", "Dataset", "SystemIO", "Tensors", "TestSupport",
         ]),
         // Reads this file and every import in Sources/ and Tests/: see the layering above.
         .testTarget(name: "PackageTests"),
