@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs vae-dist on N ranks of this machine:
 #   launch/local.sh N [train flags...]          e.g. launch/local.sh 2 --epochs 10
-#   launch/local.sh N SUBCOMMAND [flags...]     e.g. launch/local.sh 4 check-mpi
+#   launch/local.sh N SUBCOMMAND [args...]      e.g. launch/local.sh 4 check-mpi, launch/local.sh 2 encode CK --data D --out Z.npy
 #
 # - one OpenBLAS thread per rank: ranks are the parallelism, and threads on
 #   top of them only fight over the same cores;
@@ -33,9 +33,14 @@ if [[ ! -x $binary ]]; then
     echo "local.sh: $binary not found; build it first: swift build -c release" >&2
     exit 1
 fi
+# A first argument that is not a flag names the subcommand (train, eval,
+# encode, check-mpi, benchmark, ...): train takes no positional argument, so
+# nothing else can stand there, and a subcommand this script does not list
+# still reaches vae-dist, which names an unknown one itself. Flags alone (or
+# nothing) are train's.
 case ${1:-} in
-    train|eval|sample|reconstruct|manifold|inspect|export|check-mpi|benchmark|help|-h|--help) ;;
-    *) set -- train "$@" ;;
+    -h|--help|help) ;;
+    ''|-*) set -- train "$@" ;;
 esac
 
 placement=()

@@ -129,7 +129,15 @@ extension Checkpoint {
         checkpoint.patience = try optional("patience") { key throws(MetadataFields.Invalid) -> Int in try metadata.integer(key, in: 1...sizeLimit) }
         checkpoint.progress.epochGradientNormSum = try metadata.float("epoch_grad_norm_sum")
         checkpoint.progress.epochGradientNormCount = try metadata.integer("epoch_grad_norm_count", in: 0...step)
-        checkpoint.progress.bestTestLoss = try optional("best_test_loss") { key throws(MetadataFields.Invalid) -> Double in try metadata.float(key) }
+        // vae-dist 0.9.0 and earlier recorded a NaN or infinite held-out loss as the
+        // best ("nan", "inf"): such a value was never a best, and reads as none,
+        // so those files load.
+        let bestText = try metadata.string("best_test_loss")
+        if let recorded = Double(bestText), !recorded.isFinite, ["nan", "inf", "-inf"].contains(bestText) {
+            checkpoint.progress.bestTestLoss = nil
+        } else {
+            checkpoint.progress.bestTestLoss = try optional("best_test_loss") { key throws(MetadataFields.Invalid) -> Double in try metadata.float(key) }
+        }
         checkpoint.progress.epochsWithoutImprovement = try metadata.integer("epochs_without_improvement", in: 0...step)
         checkpoint.progress.stoppedEarly = try metadata.integer("stopped_early", in: 0...1) == 1
     }

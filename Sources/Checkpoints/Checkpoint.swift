@@ -119,7 +119,8 @@ public struct Checkpoint: Sendable {
         var fields = [String: String]()
         fields["epoch_grad_norm_sum"] = String(progress.epochGradientNormSum)
         fields["epoch_grad_norm_count"] = String(progress.epochGradientNormCount)
-        fields["best_test_loss"] = progress.bestTestLoss.map { String($0) } ?? "none"
+        // Only a finite loss can be the best; anything else is written as none.
+        fields["best_test_loss"] = progress.bestTestLoss.flatMap { $0.isFinite ? String($0) : nil } ?? "none"
         fields["epochs_without_improvement"] = String(progress.epochsWithoutImprovement)
         fields["stopped_early"] = progress.stoppedEarly ? "1" : "0"
         fields["lr_schedule"] = schedule.shape.rawValue

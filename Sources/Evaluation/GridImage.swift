@@ -38,7 +38,9 @@ public struct GridImage: Equatable, Sendable {
             let top = gap + (index / columns) * (tileHeight + gap)
             for y in 0..<tileHeight {
                 for x in 0..<tileRow {
-                    let value = min(max(tile[y * tileRow + x], 0), 1)
+                    // NaN (a diverged model) shows black rather than trapping the conversion.
+                    let raw = tile[y * tileRow + x]
+                    let value = raw.isNaN ? 0 : min(max(raw, 0), 1)
                     image.pixels[(top + y) * image.width * channels + left + x] = UInt8((value * 255).rounded())
                 }
             }

@@ -45,7 +45,7 @@ package final class OutputLock {
                     return false
                 }
                 if !announced {
-                    logger.notice("--out \(directory) is locked by \(holder), an earlier run of this Slurm job; waiting up to \(Int(wait)) s for its lock to be released")
+                    logger.notice("--out \(directory) is locked by \(holder), an earlier run of this Slurm job; waiting up to \(format(wait, 0)) s for its lock to be released")
                     announced = true
                 }
                 return true

@@ -10,10 +10,15 @@ extension Trainer {
     /// line of `metrics.jsonl` and the log (rank 0).
     func finishEpoch(epoch: Int, steps: Int, timing: EpochTiming) throws(TrainingError) -> EpochMetrics {
         let start = MPIEnvironment.wallTime - timing.trainSeconds
-        let samples = Double(max(progress.epochSamples, 1))
+        // Every step skipped: there is no train loss to show (NaN, null in
+        // metrics.jsonl), not a loss of 0.
+        let samples = progress.epochSamples > 0 ? Double(progress.epochSamples) : .nan
         let train = LossTerms(loss: progress.epochSums.loss / samples,
                               reconstruction: progress.epochSums.reconstruction / samples,
                               kl: progress.epochSums.kl / samples)
+        if progress.epochSamples == 0, communicator.isRoot {
+            logger.warning("epoch \(epoch): every one of its \(stepsPerEpoch) steps had non-finite loss or gradients and was skipped; the model did not change in this epoch (a smaller --lr may help)")
+        }
         if communicator.isRoot { progressReporter?.epochCompleted() }
         let test = try evaluateTestSet()
         let peakResident: Double
@@ -66,16 +71,25 @@ extension Trainer {
     private func trackImprovement(_ test: LossTerms?) throws(TrainingError) -> Bool {
         guard let patience = configuration.patience, let test else { return false }
         let unweighted = test.reconstruction + test.kl
-        if progress.bestTestLoss.map({ unweighted < $0 }) ?? true {
+        // A NaN or infinite held-out loss is never the best (and never
+        // recorded as it): it counts as an epoch without improvement.
+        if unweighted.isFinite, progress.bestTestLoss.map({ unweighted < $0 }) ?? true {
             progress.bestTestLoss = unweighted
             progress.epochsWithoutImprovement = 0
             return true
         }
         progress.epochsWithoutImprovement += 1
+        if !unweighted.isFinite, communicator.isRoot {
+            logger.warning("epoch \(progress.epoch): the held-out loss is \(format(unweighted, 3)) (not a finite number); not an improvement (--patience: \(progress.epochsWithoutImprovement) of \(patience) epoch(s) without one)")
+        }
         if progress.epochsWithoutImprovement >= patience {
             progress.stoppedEarly = true
             if communicator.isRoot {
-                logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not improved on \(format(progress.bestTestLoss ?? 0, 3)) for \(patience) epoch(s) (--patience); best.safetensors holds the best model")
+                if let best = progress.bestTestLoss {
+                    logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not improved on \(format(best, 3)) for \(patience) epoch(s) (--patience); best.safetensors holds the best model")
+                } else {
+                    logger.notice("early stop after epoch \(progress.epoch): the held-out loss has not been a finite number in \(patience) epoch(s) (--patience); no best.safetensors was written")
+                }
             }
         }
         return false
@@ -95,6 +109,9 @@ extension Trainer {
     }
 
     private func summaryLine(_ m: EpochMetrics) -> String {
-        "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))  \(m.test.map { "test loss \(format($0.loss, 2)) (recon \(format($0.reconstruction, 2)), kl \(format($0.kl, 2)))" } ?? "no test set")  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
+        let train = m.train.loss.isNaN && m.train.reconstruction.isNaN && m.train.kl.isNaN
+            ? "train loss - (every step skipped)"
+            : "train loss \(format(m.train.loss, 2)) (recon \(format(m.train.reconstruction, 2)), kl \(format(m.train.kl, 2)))"
+        return "epoch \(m.epoch)/\(configuration.epochs)  step \(m.step)  \(train)  \(m.test.map { "test loss \(format($0.loss, 2)) (recon \(format($0.reconstruction, 2)), kl \(format($0.kl, 2)))" } ?? "no test set")  \(format(m.samplesPerSecond, 0)) samples/s  \(format(m.epochSeconds, 2)) s (gemm \(percent(m.gemmSeconds, of: m.trainSeconds)), allreduce \(percent(m.allreduceSeconds, of: m.trainSeconds)))"
     }
 }

@@ -46,6 +46,8 @@ extension Trainer {
         }
         defer { try? events?.close() }
         var lastEpoch: EpochMetrics?
+        // Whether the last epoch this run completed applied no step at all.
+        var lastEpochSkippedEveryStep = false
         while progress.step < totalSteps {
             let epoch = progress.epoch
             let order = sampler.order(epoch: epoch)
@@ -79,10 +81,12 @@ extension Trainer {
 
             let checkpoint: String?
             if progress.stepInEpoch == 0 {
+                lastEpochSkippedEveryStep = progress.epochSamples == 0
                 let metrics = try finishEpoch(epoch: epoch + 1, steps: stepsThisRun, timing: timing)
                 lastEpoch = metrics
                 checkpoint = try saveCheckpoint()
             } else {
+                lastEpochSkippedEveryStep = false
                 checkpoint = try saveCheckpoint()  // --max-steps or a stop inside an epoch
             }
             if stopRequested {
@@ -97,6 +101,10 @@ extension Trainer {
                 logger.info("reached --max-steps \(progress.step) in epoch \(progress.epoch + 1) (step \(progress.stepInEpoch) of \(stepsPerEpoch))\(checkpoint.map { "; wrote \($0)" } ?? ""); a larger --max-steps or --epochs with --resume auto continues")
             }
             if progress.stepInEpoch != 0 || progress.stoppedEarly { break }
+        }
+        if lastEpochSkippedEveryStep {
+            // Every rank knows it (the skips were agreed), so every rank ends here together.
+            throw .lastEpochSkippedEveryStep(epoch: progress.epoch, steps: stepsPerEpoch, newestCheckpoint: newestCheckpoint)
         }
         return lastEpoch
     }

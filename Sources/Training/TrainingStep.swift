@@ -58,7 +58,7 @@ extension Trainer {
             consecutiveBadSteps = 0
             progress.epochSums = progress.epochSums + agreed.terms
             progress.epochSamples += samplesPerStep
-            if let norm {
+            if let norm, norm.isFinite {
                 progress.epochGradientNormSum += norm
                 progress.epochGradientNormCount += 1
             }

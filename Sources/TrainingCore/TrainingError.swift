@@ -20,6 +20,9 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     /// Ranks loaded different data.
     case ranksDisagree(String)
     case tooManyNonFiniteSteps(count: Int, step: Int, newestCheckpoint: String?)
+    /// The run's last epoch skipped every one of its steps (fewer than
+    /// `--max-bad-steps` in a row): it ran to its end, but trained nothing.
+    case lastEpochSkippedEveryStep(epoch: Int, steps: Int, newestCheckpoint: String?)
     /// Another rank failed; that rank reports why.
     case failedOnOtherRank(Int)
     /// A stop signal reached some rank; every rank finished the step and the
@@ -43,6 +46,9 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
             "stopping at step \(step): \(count) consecutive steps had non-finite loss or gradients (--max-bad-steps); "
                 + (newestCheckpoint.map { "the newest checkpoint, \($0), holds the last good state" }
                     ?? "no checkpoint was written before them (a smaller --lr may help)")
+        case let .lastEpochSkippedEveryStep(epoch, steps, newestCheckpoint):
+            "epoch \(epoch), the last of this run, skipped every one of its \(steps) steps (non-finite loss or gradients), so the model did not change in it; "
+                + (newestCheckpoint.map { "\($0) holds the last good state; " } ?? "") + "a smaller --lr may help"
         case let .failedOnOtherRank(rank): "rank \(rank) failed"
         case let .stopped(step, checkpoint):
             "stopped by a signal after step \(step)" + (checkpoint.map { "; wrote \($0), continue with --resume auto" } ?? "")
@@ -54,7 +60,7 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     /// (rank 0's) suffices and every rank can exit cleanly.
     public var isAgreed: Bool {
         switch self {
-        case .failedOnOtherRank, .tooManyNonFiniteSteps, .stopped, .interrupted: true
+        case .failedOnOtherRank, .tooManyNonFiniteSteps, .lastEpochSkippedEveryStep, .stopped, .interrupted: true
         default: false
         }
     }

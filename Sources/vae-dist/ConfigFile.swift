@@ -7,9 +7,9 @@ import SystemIO
 /// override the file's.
 enum ConfigFile {
     static func expand(_ arguments: [String]) throws -> [String] {
-        guard let (at, _, flags) = try read(arguments) else { return arguments }
+        guard let (at, length, _, flags) = try read(arguments) else { return arguments }
         var rest = arguments
-        rest.removeSubrange(at...(at + 1))
+        rest.removeSubrange(at..<(at + length))
         return [rest[0]] + flags + rest.dropFirst()
     }
 
@@ -17,7 +17,7 @@ enum ConfigFile {
     /// the file's flags alone give it (a bad value in the file), so the user
     /// is sent to the file rather than to a command line that looks right.
     static func attribute(_ message: String, arguments: [String]) -> String {
-        guard let (_, path, flags) = try? read(arguments) else { return message }
+        guard let (_, _, path, flags) = try? read(arguments) else { return message }
         do {
             _ = try VAEDist.parseAsRoot(["train"] + flags)
         } catch {
@@ -27,12 +27,32 @@ enum ConfigFile {
         return message
     }
 
-    /// Where `--config` stands in `arguments`, its path, and the file's settings as flags.
-    private static func read(_ arguments: [String]) throws -> (at: Int, path: String, flags: [String])? {
-        guard arguments.first == "train", let at = arguments.firstIndex(of: "--config") else { return nil }
-        guard at + 1 < arguments.count else { throw ConfigError("--config needs a JSON file") }
-        let path = arguments[at + 1]
-        guard arguments[(at + 2)...].firstIndex(of: "--config") == nil else {
+    /// Where `--config` stands in `arguments` (`--config FILE`, two
+    /// arguments, or `--config=FILE`, one: ArgumentParser accepts both, so
+    /// both mean the same), its path, and the file's settings as flags.
+    private static func read(_ arguments: [String]) throws -> (at: Int, length: Int, path: String, flags: [String])? {
+        guard arguments.first == "train" else { return nil }
+        // After a "--" nothing is a flag (ArgumentParser's terminator).
+        let end = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        var found = [(at: Int, length: Int, path: String)]()
+        var index = 1
+        while index < end {
+            let argument = arguments[index]
+            if argument == "--config" {
+                guard index + 1 < end else { throw ConfigError("--config needs a JSON file") }
+                found.append((index, 2, arguments[index + 1]))
+                index += 2
+                continue
+            }
+            if argument.hasPrefix("--config=") {
+                let path = String(argument.dropFirst("--config=".count))
+                guard !path.isEmpty else { throw ConfigError("--config needs a JSON file") }
+                found.append((index, 1, path))
+            }
+            index += 1
+        }
+        guard let (at, length, path) = found.first else { return nil }
+        guard found.count == 1 else {
             throw ConfigError("--config is given twice; give one file (flags on the command line override its settings)")
         }
         if Files.isDirectory(path) { throw ConfigError("--config \(path): is a directory, not a JSON file") }
@@ -85,7 +105,7 @@ enum ConfigFile {
                 }
             }
         }
-        return (at, path, flags)
+        return (at, length, path, flags)
     }
 
     /// JSON's true and false: Foundation gives them as NSNumbers too, told

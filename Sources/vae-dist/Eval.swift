@@ -38,7 +38,7 @@ struct Eval: ParsableCommand, FlagSpellings {
             let display = world.isRoot ? EvaluationProgressDisplay(terminal: Terminal.isInteractive) : nil
             return try evaluateCheckpoint(at: input.checkpoint, data: data.data, holdout: rows.holdout, holdoutSeed: rows.holdoutSeed,
                                           importanceSamples: importanceSamples, communicator: world, progress: display)
-        } work: { report in
+        } work: { report throws(TrainingError) in
             guard LaunchEnvironment.isFirstRank else { return }
             if json {
                 var fields: [String: Any] = [
@@ -48,9 +48,7 @@ struct Eval: ParsableCommand, FlagSpellings {
                     "meaning": report.meaning.rawValue, "rows": report.rows,
                 ]
                 if let bound = report.importanceBound { fields["iwae_nll"] = bound }
-                if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
-                    print(String(decoding: data, as: UTF8.self))
-                }
+                print(try JSONOutput.line(fields))
                 return
             }
             print("""

@@ -32,9 +32,7 @@ struct Inspect: ParsableCommand {
         ]
         fields["metrics"] = loaded.lastMetrics
         if json {
-            if let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) {
-                print(String(decoding: data, as: UTF8.self))
-            }
+            print(try JSONOutput.line(fields))
             try failIfDamaged(loaded, path: checkpoint)
             return
         }

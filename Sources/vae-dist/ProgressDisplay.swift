@@ -1,5 +1,6 @@
 import Foundation
 import RunDirectory
+import SystemIO
 import Training
 
 /// A single progress bar per epoch, redrawn in place at most ten times a
@@ -15,7 +16,7 @@ final class ProgressBar: ProgressReporter {
         let width = 30
         let filled = width * p.step / max(p.stepsPerEpoch, 1)
         let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
-        let line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(p.lossText)  ETA \(Int(p.secondsLeft.rounded(.up)))s"
+        let line = "epoch \(p.epoch)/\(p.epochs) [\(bar)] \(p.step)/\(p.stepsPerEpoch)  \(format(p.samplesPerSecond, 0)) samples/s  loss \(p.lossText)  ETA \(format(p.secondsLeft.rounded(.up), 0))s"
         FileHandle.standardOutput.write(Data("\r\u{1B}[K\(line)".utf8))
         drawn = true
     }
@@ -36,7 +37,7 @@ final class ProgressLines: ProgressReporter {
     func stepCompleted(_ p: StepProgress) {
         guard p.step % interval == 0, p.step < p.stepsPerEpoch else { return }
         // Each line starts with its time (ISO 8601, UTC), so a batch log shows when things happened.
-        let line = "\(EpochMetrics.timestamp(Date()))  epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch)  \(Int(p.samplesPerSecond)) samples/s  loss \(p.lossText)  \(Int(p.secondsLeft.rounded(.up))) s left in epoch"
+        let line = "\(EpochMetrics.timestamp(Date()))  epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch)  \(format(p.samplesPerSecond, 0)) samples/s  loss \(p.lossText)  \(format(p.secondsLeft.rounded(.up), 0)) s left in epoch"
         // Unbuffered, like the log handler, so lines stay in order in a batch log.
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
