@@ -84,6 +84,72 @@ struct CacheTests {
         #expect(try SingleCellCache.prepare(changed, choice: .x, cache: cache) == true)
     }
 
+    /// An in-place edit (h5py "r+": same size, a value changed between the
+    /// sampled blocks) changes the modification time, which the stamp holds.
+    @Test func anEditInPlaceRebuildsItsCache() throws {
+        let path = try Self.copy("csr32.h5ad")
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let file = try SingleCellFile(path: path)
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache) == false)
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache) == true)
+        let modified = try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+        try FileManager.default.setAttributes([.modificationDate: modified.addingTimeInterval(1)], ofItemAtPath: path)
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache) == false)
+    }
+
+    /// A killed build's temporary on this host is removed by the next build
+    /// when its process is gone; another host's, or a live process's, stays.
+    @Test func abandonedTemporariesOfThisHostAreRemoved() throws {
+        let path = try Self.copy("csr32.h5ad")
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let host = ProcessIdentity.hostName
+        let dead = "\(cache).partial-\(host)-2147483646", live = "\(cache).partial-\(host)-1", other = "\(cache).partial-other-host-2147483646"
+        for name in [dead, live, other] { FileManager.default.createFile(atPath: name, contents: Data([1, 2, 3])) }
+        #expect(try SingleCellCache.prepare(try SingleCellFile(path: path), choice: .x, cache: cache) == false)
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
+    }
+
+    /// Runs `code` in the venv's python with the path of a new file, which it writes.
+    static func written(_ name: String, by code: String) throws -> String {
+        let path = try TemporaryDirectory.make(prefix: "single-cell-hostile").appendingPathComponent(name).path
+        let result = Command.execute(try #require(Fixtures.python), ["-c", "import sys, numpy as np, scipy.sparse as sp, anndata, h5py\n" + code, path],
+                                     timeout: 120)
+        try #require(result.status == 0, "\(result.error)")
+        return path
+    }
+
+    @Test func aMatrixWithoutGenesOrCellsIsRefusedNamingTheFile() throws {
+        let noGenes = try Self.written("genes.h5ad", by: "anndata.AnnData(X=sp.csr_matrix((5, 0), dtype=np.float32)).write_h5ad(sys.argv[1])")
+        let file = try SingleCellFile(path: noGenes)
+        let error = singleCellError { () throws(SingleCellError) in
+            try SingleCellCache.prepare(file, choice: .x, cache: SingleCellCache.path(for: noGenes, matrix: .x))
+        }
+        #expect(error?.description == "\(noGenes) has no genes (\(file.matrix.object) is empty)")
+        let noCells = try Self.written("cells.h5ad", by: "anndata.AnnData(X=sp.csr_matrix((0, 3), dtype=np.float32)).write_h5ad(sys.argv[1])")
+        let cells = try SingleCellFile(path: noCells)
+        let cellsError = singleCellError { () throws(SingleCellError) in
+            try SingleCellCache.prepare(cells, choice: .x, cache: SingleCellCache.path(for: noCells, matrix: .x))
+        }
+        #expect(cellsError?.description == "\(noCells) has no cells (\(cells.matrix.object) is empty)")
+    }
+
+    /// A small file whose var index claims 2^31 genes (chunks never written)
+    /// is refused from that size, before any name is read.
+    @Test func aFileClaimingMoreGenesThanMemoryHoldsIsRefused() throws {
+        let path = try Self.written("huge.h5ad", by: """
+            anndata.AnnData(X=sp.csr_matrix((5, 3), dtype=np.float32)).write_h5ad(sys.argv[1])
+            with h5py.File(sys.argv[1], "r+") as f:
+                attrs = dict(f["var/_index"].attrs)
+                del f["var/_index"]
+                d = f["var"].create_dataset("_index", shape=(2**31,), dtype=h5py.string_dtype(), chunks=(1024,))
+                for k, v in attrs.items(): d.attrs[k] = v
+            """)
+        let error = singleCellError { () throws(SingleCellError) in try SingleCellFile(path: path) }
+        #expect(error?.description.hasPrefix("\(path): var/_index claims 5 cells x 2147483648 genes; a batch of 64 dense rows would need 512.0 GiB") == true,
+                "\(String(describing: error))")
+    }
+
     @Test func trainOnAnH5adEndToEnd() throws {
         let path = try Self.copy("gzip.h5ad")
         let out = Files.parentDirectory(of: path) + "/run"
