@@ -26,7 +26,9 @@ public enum SparseRowCache {
     /// and is whole and consistent. With a stamp (the process that checks the
     /// cache before it is used: rank 0), its payload's CRC-32 is verified
     /// too; without one, the check was just done elsewhere and is skipped.
-    public static func open(_ path: String, stamp: UInt64?) throws(DatasetError) -> SampleMatrix {
+    /// `source` names the samples in messages (the user's file the cache was
+    /// made from); the cache's own path when nil.
+    public static func open(_ path: String, stamp: UInt64?, source: String? = nil) throws(DatasetError) -> SampleMatrix {
         let file: MappedFile
         do {
             file = try MappedFile(path: path)
@@ -49,9 +51,9 @@ public enum SparseRowCache {
         if stamp != nil, checksum(of: file) != UInt32(truncatingIfNeeded: words[6]) {
             throw .sparseCache(path: path, reason: "its checksum does not match its contents (damaged)")
         }
-        guard layout.rows > 0 else { throw .empty(path: path) }
+        guard layout.rows > 0 else { throw .empty(path: source ?? path) }
         return SampleMatrix(storage: .sparse(file, layout), count: layout.rows, shape: SampleShape(features: layout.columns),
-                            element: .float32, source: path)
+                            element: .float32, source: source ?? path)
     }
 
     /// The first stored value of the cache at `path` that is not a count (a

@@ -150,6 +150,18 @@ struct CacheTests {
                 "\(String(describing: error))")
     }
 
+    /// Values the trainer refuses are blamed on the user's file, not on its cache.
+    @Test func nonFiniteValuesNameTheH5adNotItsCache() throws {
+        let path = try Self.written("nan.h5ad", by: """
+            x = np.ones((4, 3), dtype=np.float32); x[2, 1] = np.nan
+            anndata.AnnData(X=sp.csr_matrix(x)).write_h5ad(sys.argv[1])
+            """)
+        let result = Command.run(["train", "--data", path, "--epochs", "1", "--batch-size", "2", "--out", Files.parentDirectory(of: path) + "/run"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(path): row 2 holds NaN or Inf"), "\(result.error)")
+        #expect(!result.error.contains(".csr"), "\(result.error)")
+    }
+
     @Test func trainOnAnH5adEndToEnd() throws {
         let path = try Self.copy("gzip.h5ad")
         let out = Files.parentDirectory(of: path) + "/run"
