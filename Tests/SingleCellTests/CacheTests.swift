@@ -150,6 +150,28 @@ struct CacheTests {
                 "\(String(describing: error))")
     }
 
+    /// A small file claiming 10^14 cells of a dense X (chunks never written)
+    /// is refused before its cache is written: (cells + 1) · 8 bytes of index
+    /// alone exceed any directory's free space.
+    @Test func aCacheLargerThanTheFreeSpaceIsRefusedBeforeWriting() throws {
+        let path = try Self.written("cells.h5ad", by: """
+            anndata.AnnData(X=np.ones((5, 3), dtype=np.float32)).write_h5ad(sys.argv[1])
+            n = 10**14
+            with h5py.File(sys.argv[1], "r+") as f:
+                for name, shape, dtype, chunks in [("obs/_index", (n,), h5py.string_dtype(), (1024,)), ("X", (n, 3), np.float32, (1024, 3))]:
+                    attrs = dict(f[name].attrs)
+                    del f[name]
+                    d = f.create_dataset(name, shape=shape, dtype=dtype, chunks=chunks)
+                    for k, v in attrs.items(): d.attrs[k] = v
+            """)
+        let file = try SingleCellFile(path: path)
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let error = singleCellError { () throws(SingleCellError) in try SingleCellCache.prepare(file, choice: .x, cache: cache) }
+        #expect(error?.description.hasPrefix("\(path): /X claims 100000000000000 cells x 3 genes; its sparse cache would need") == true,
+                "\(String(describing: error))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: Files.parentDirectory(of: path)).filter { $0.contains(".csr") }.isEmpty)
+    }
+
     /// Values the trainer refuses are blamed on the user's file, not on its cache.
     @Test func nonFiniteValuesNameTheH5adNotItsCache() throws {
         let path = try Self.written("nan.h5ad", by: """
