@@ -1,3 +1,4 @@
+import Gzip
 import SystemIO
 import Tensors
 
@@ -5,23 +6,29 @@ import Tensors
 /// in which single-cell files (gzip-chunked HDF5, slow to read at random)
 /// are trained on, converted once.
 ///
-/// Layout: a 64-byte header (magic "VAECSR01", then little-endian Int64
-/// rows, columns, non-zeros, a 64-bit stamp of the source, and the first
-/// value that is not a count: its row + 1 (0: every value is a count), its
-/// column and its float32 bits), then
+/// Layout: a 64-byte header (magic "VAECSR02", then little-endian Int64
+/// rows, columns, non-zeros, a 64-bit stamp of the source, the first
+/// value that is not a count: its row + 1 (0: every value is a count), then
+/// its column (high 32 bits) and float32 bits (low 32 bits) in one word,
+/// and the CRC-32 of everything after the header), then
 /// ``SparseRowLayout``'s arrays: indptr Int64, indices Int32, values Float32.
 /// A cache is written under a temporary name and published by rename
 /// (``SparseRowCacheWriter``), never rewritten in place, so a reader maps
 /// either a whole cache or none; one whose stamp differs from its source's
-/// is stale and rebuilt, one whose arrays are inconsistent is refused.
+/// is stale and rebuilt, one whose arrays are inconsistent or whose
+/// checksum differs (bytes overwritten in place) is refused.
 public enum SparseRowCache {
-    static let magic = Array("VAECSR01".utf8)
+    static let magic = Array("VAECSR02".utf8)
     static let headerByteCount = 64
 
     /// The cache at `path` as samples, when it exists, carries `stamp` (any
     /// stamp when nil: a rank mapping the cache another rank just checked),
-    /// and is whole and consistent.
-    public static func open(_ path: String, stamp: UInt64?) throws(DatasetError) -> SampleMatrix {
+    /// and is whole and consistent. With a stamp (the process that checks the
+    /// cache before it is used: rank 0), its payload's CRC-32 is verified
+    /// too; without one, the check was just done elsewhere and is skipped.
+    /// `source` names the samples in messages (the user's file the cache was
+    /// made from); the cache's own path when nil.
+    public static func open(_ path: String, stamp: UInt64?, source: String? = nil) throws(DatasetError) -> SampleMatrix {
         let file: MappedFile
         do {
             file = try MappedFile(path: path)
@@ -31,7 +38,7 @@ public enum SparseRowCache {
         guard file.byteCount >= headerByteCount else { throw .sparseCache(path: path, reason: "shorter than its header") }
         let header = file.bytes(in: 0..<headerByteCount)
         guard Array(header[0..<8]) == magic else { throw .sparseCache(path: path, reason: "not a vae-dist sparse cache") }
-        let words = (0..<4).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        let words = (0..<7).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
         guard stamp == nil || words[3] == stamp else { throw .sparseCache(path: path, reason: "made from another version of its source (stale)") }
         guard words[0] <= UInt64(Int32.max) * 1024, words[1] > 0, words[1] <= UInt64(Int32.max), words[2] <= UInt64(Int.max / 16) else {
             throw .sparseCache(path: path, reason: "its header's sizes are impossible")
@@ -41,9 +48,12 @@ public enum SparseRowCache {
             throw .sparseCache(path: path, reason: "it holds \(file.byteCount) bytes, its header promises \(layout.endOffset)")
         }
         if let problem = layout.problem(in: file) { throw .sparseCache(path: path, reason: problem) }
-        guard layout.rows > 0 else { throw .empty(path: path) }
+        if stamp != nil, checksum(of: file) != UInt32(truncatingIfNeeded: words[6]) {
+            throw .sparseCache(path: path, reason: "its checksum does not match its contents (damaged)")
+        }
+        guard layout.rows > 0 else { throw .empty(path: source ?? path) }
         return SampleMatrix(storage: .sparse(file, layout), count: layout.rows, shape: SampleShape(features: layout.columns),
-                            element: .float32, source: path)
+                            element: .float32, source: source ?? path)
     }
 
     /// The first stored value of the cache at `path` that is not a count (a
@@ -59,16 +69,29 @@ public enum SparseRowCache {
         }
         guard file.byteCount >= headerByteCount else { throw .sparseCache(path: path, reason: "shorter than its header") }
         let header = file.bytes(in: 0..<headerByteCount)
-        let words = (4..<7).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        let words = (4..<6).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
         guard words[0] > 0 else { return nil }
-        return NonCountValue(row: Int(truncatingIfNeeded: words[0] - 1), column: Int(truncatingIfNeeded: words[1]),
-                             value: Float(bitPattern: UInt32(truncatingIfNeeded: words[2])))
+        return NonCountValue(row: Int(truncatingIfNeeded: words[0] - 1), column: Int(truncatingIfNeeded: words[1] >> 32),
+                             value: Float(bitPattern: UInt32(truncatingIfNeeded: words[1])))
     }
 
-    static func header(rows: Int, columns: Int, nonZeros: Int, stamp: UInt64, firstNonCount: NonCountValue? = nil) -> [UInt8] {
+    /// The CRC-32 of everything after the header, read in 16 MiB pieces.
+    static func checksum(of file: MappedFile) -> UInt32 {
+        var crc: UInt32 = 0
+        let piece = 16 << 20
+        for start in stride(from: headerByteCount, to: file.byteCount, by: piece) {
+            crc = Gzip.crc32(file.bytes(in: start..<min(file.byteCount, start + piece)), initial: crc)
+        }
+        return crc
+    }
+
+    static func header(rows: Int, columns: Int, nonZeros: Int, stamp: UInt64, firstNonCount: NonCountValue? = nil,
+                       checksum: UInt32 = 0) -> [UInt8] {
         var bytes = magic
-        let nonCount: [UInt64] = firstNonCount.map { [UInt64($0.row + 1), UInt64($0.column), UInt64($0.value.bitPattern)] } ?? [0, 0, 0]
-        for word in [UInt64(rows), UInt64(columns), UInt64(nonZeros), stamp] + nonCount {
+        let nonCount: [UInt64] = firstNonCount.map {
+            [UInt64($0.row + 1), UInt64(UInt32(truncatingIfNeeded: $0.column)) << 32 | UInt64($0.value.bitPattern)]
+        } ?? [0, 0]
+        for word in [UInt64(rows), UInt64(columns), UInt64(nonZeros), stamp] + nonCount + [UInt64(checksum)] {
             bytes += (0..<8).map { UInt8(truncatingIfNeeded: word >> (8 * $0)) }
         }
         return bytes + [UInt8](repeating: 0, count: headerByteCount - bytes.count)
@@ -139,10 +162,9 @@ public final class SparseRowCacheWriter {
             throw .sparseCache(path: path, reason: "its source yielded \(rowsWritten) rows and \(entriesWritten) entries, it declared \(layout.rows) and \(layout.nonZeros)")
         }
         do {
-            if firstNonCount != nil {
-                try file.write(SparseRowCache.header(rows: layout.rows, columns: layout.columns, nonZeros: layout.nonZeros,
-                                                     stamp: stamp, firstNonCount: firstNonCount), at: 0)
-            }
+            let written = try MappedFile(path: temporaryPath)
+            try file.write(SparseRowCache.header(rows: layout.rows, columns: layout.columns, nonZeros: layout.nonZeros, stamp: stamp,
+                                                 firstNonCount: firstNonCount, checksum: SparseRowCache.checksum(of: written)), at: 0)
             try file.synchronize()
             try Files.publish(temporaryPath, as: path)
             published = true

@@ -59,6 +59,7 @@ public final class AnnDataFile: Sendable {
         genes = frame
         self.path = path
         let rows = try observations.rowCount()
+        try ShapeLimits.checkGenes(path: path, object: "\(frame.label)/_index", cells: rows, genes: try frame.rowCount())
         geneNames = try frame.rowNames()
         matrix = try MatrixOpener(path: path, cells: rows, genes: geneNames.count, geneFrame: frame.label).open(matrixObject)
     }

@@ -22,6 +22,12 @@ public enum SingleCellError: Error, CustomStringConvertible, Sendable, Equatable
     case wrongColumnType(path: String, object: String, found: String, expected: String)
     case tenXVersion2(path: String, genomes: [String])
     case noGeneExpression(path: String, featureTypes: [String])
+    /// A matrix with no genes (N × 0) or no cells (0 × N): nothing to train on.
+    case empty(path: String, object: String, missing: String)
+    /// A shape this machine cannot hold (memory, or disk for the cache).
+    case tooLarge(path: String, reason: String)
+    /// A stop signal (SIGINT, SIGTERM) arrived while the sparse cache was built.
+    case interrupted(path: String, signal: Int32)
     /// The arrays contradict each other or themselves (indptr, indices, shape, codes).
     case inconsistent(path: String, object: String, problem: String)
 
@@ -54,6 +60,12 @@ public enum SingleCellError: Error, CustomStringConvertible, Sendable, Equatable
             "\(path): a Cell Ranger v2 file (genome group \(genomes.joined(separator: ", "))), which is not supported; convert it once in Python: scanpy.read_10x_h5(f).write_h5ad(g)"
         case let .noGeneExpression(path, featureTypes):
             "\(path): no 'Gene Expression' features (its feature types: \(featureTypes.joined(separator: ", ")))"
+        case let .empty(path, object, missing):
+            "\(path) has no \(missing) (\(object) is empty)"
+        case let .tooLarge(path, reason):
+            "\(path): \(reason)"
+        case let .interrupted(path, signal):
+            "\(path): the sparse cache build was interrupted (signal \(signal)); nothing was kept"
         case let .inconsistent(path, object, problem):
             "\(path): \(object): \(problem)"
         }

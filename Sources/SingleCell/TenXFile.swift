@@ -40,6 +40,7 @@ public final class TenXFile: Sendable {
             throw .inconsistent(path: path, object: shapeSet.name, problem: "holds \(shape), expected two sizes (features, barcodes)")
         }
         let (featureCount, cells) = (Int(shape[0]), Int(shape[1]))
+        try ShapeLimits.checkGenes(path: path, object: shapeSet.name, cells: cells, genes: featureCount)
         let (names, types) = try hdf5 { () throws(HDF5Error) in
             (try features.dataset("name").readStrings(), try features.dataset("feature_type").readStrings())
         }

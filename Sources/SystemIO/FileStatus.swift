@@ -38,3 +38,14 @@ extension Files {
         return FileStatus(info)
     }
 }
+
+extension Files {
+    /// Bytes an unprivileged process may still write on the file system
+    /// holding `path` (`statvfs`: f_bavail × f_frsize), or nil when unknown.
+    public static func availableBytes(_ path: String) -> Int? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        let (total, overflow) = Int(info.f_bavail).multipliedReportingOverflow(by: Int(info.f_frsize))
+        return overflow ? Int.max : total
+    }
+}

@@ -15,6 +15,12 @@ public enum ProcessIdentity {
 
     public static var processID: Int32 { getpid() }
 
+    /// Whether process `pid` exists on this host (`kill(pid, 0)`: a process
+    /// of another user, EPERM, exists too).
+    public static func exists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
+    }
+
     /// An environment variable, nil when unset or empty.
     public static func environment(_ name: String) -> String? {
         guard let value = getenv(name) else { return nil }

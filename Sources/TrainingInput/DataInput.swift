@@ -80,7 +80,7 @@ package struct DataInput {
         }
         return try together(communicator) { () throws(TrainingError) -> DataInput in
             do throws(DatasetError) {
-                return DataInput(path: path, samples: try SparseRowCache.open(cache, stamp: nil), labels: nil, test: nil, kind: kind)
+                return DataInput(path: path, samples: try SparseRowCache.open(cache, stamp: nil, source: path), labels: nil, test: nil, kind: kind)
             } catch {
                 throw .dataset(error)
             }

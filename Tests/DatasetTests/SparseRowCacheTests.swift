@@ -85,6 +85,23 @@ import TestSupport
         }
     }
 
+    /// Bytes overwritten in place that leave the arrays consistent (a value's
+    /// low mantissa byte) are caught by the header's CRC-32 when the cache
+    /// is checked (with a stamp); a rank mapping a checked cache skips it.
+    @Test func aCacheOverwrittenInPlaceFailsItsChecksum() throws {
+        let dense = Self.matrix(rows: 6, columns: 5, seed: 5)
+        let directory = try TemporaryDirectory.make(prefix: "csr")
+        let path = directory.appendingPathComponent("a.csr").path
+        try Self.writeCache(dense, to: path, stamp: 1)
+        #expect(throws: Never.self) { try SparseRowCache.open(path, stamp: 1) }
+        var bytes = try contents(path)
+        bytes[bytes.count - 4] ^= 1
+        try write(bytes, to: path)
+        #expect(throws: DatasetError.sparseCache(path: path, reason: "its checksum does not match its contents (damaged)")) {
+            try SparseRowCache.open(path, stamp: 1)
+        }
+    }
+
     @Test func theFirstValueThatIsNotACountIsNoted() throws {
         let directory = try TemporaryDirectory.make(prefix: "csr")
         let counts = directory.appendingPathComponent("counts.csr").path

@@ -84,6 +84,106 @@ struct CacheTests {
         #expect(try SingleCellCache.prepare(changed, choice: .x, cache: cache) == true)
     }
 
+    /// An in-place edit (h5py "r+": same size, a value changed between the
+    /// sampled blocks) changes the modification time, which the stamp holds.
+    @Test func anEditInPlaceRebuildsItsCache() throws {
+        let path = try Self.copy("csr32.h5ad")
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let file = try SingleCellFile(path: path)
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache) == false)
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache) == true)
+        let modified = try #require(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
+        try FileManager.default.setAttributes([.modificationDate: modified.addingTimeInterval(1)], ofItemAtPath: path)
+        #expect(try SingleCellCache.prepare(file, choice: .x, cache: cache) == false)
+    }
+
+    /// A killed build's temporary on this host is removed by the next build
+    /// when its process is gone; another host's, or a live process's, stays.
+    @Test func abandonedTemporariesOfThisHostAreRemoved() throws {
+        let path = try Self.copy("csr32.h5ad")
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let host = ProcessIdentity.hostName
+        let dead = "\(cache).partial-\(host)-2147483646", live = "\(cache).partial-\(host)-1", other = "\(cache).partial-other-host-2147483646"
+        for name in [dead, live, other] { FileManager.default.createFile(atPath: name, contents: Data([1, 2, 3])) }
+        #expect(try SingleCellCache.prepare(try SingleCellFile(path: path), choice: .x, cache: cache) == false)
+        #expect(!FileManager.default.fileExists(atPath: dead))
+        #expect(FileManager.default.fileExists(atPath: live) && FileManager.default.fileExists(atPath: other))
+    }
+
+    /// Runs `code` in the venv's python with the path of a new file, which it writes.
+    static func written(_ name: String, by code: String) throws -> String {
+        let path = try TemporaryDirectory.make(prefix: "single-cell-hostile").appendingPathComponent(name).path
+        let result = Command.execute(try #require(Fixtures.python), ["-c", "import sys, numpy as np, scipy.sparse as sp, anndata, h5py\n" + code, path],
+                                     timeout: 120)
+        try #require(result.status == 0, "\(result.error)")
+        return path
+    }
+
+    @Test func aMatrixWithoutGenesOrCellsIsRefusedNamingTheFile() throws {
+        let noGenes = try Self.written("genes.h5ad", by: "anndata.AnnData(X=sp.csr_matrix((5, 0), dtype=np.float32)).write_h5ad(sys.argv[1])")
+        let file = try SingleCellFile(path: noGenes)
+        let error = singleCellError { () throws(SingleCellError) in
+            try SingleCellCache.prepare(file, choice: .x, cache: SingleCellCache.path(for: noGenes, matrix: .x))
+        }
+        #expect(error?.description == "\(noGenes) has no genes (\(file.matrix.object) is empty)")
+        let noCells = try Self.written("cells.h5ad", by: "anndata.AnnData(X=sp.csr_matrix((0, 3), dtype=np.float32)).write_h5ad(sys.argv[1])")
+        let cells = try SingleCellFile(path: noCells)
+        let cellsError = singleCellError { () throws(SingleCellError) in
+            try SingleCellCache.prepare(cells, choice: .x, cache: SingleCellCache.path(for: noCells, matrix: .x))
+        }
+        #expect(cellsError?.description == "\(noCells) has no cells (\(cells.matrix.object) is empty)")
+    }
+
+    /// A small file whose var index claims 2^31 genes (chunks never written)
+    /// is refused from that size, before any name is read.
+    @Test func aFileClaimingMoreGenesThanMemoryHoldsIsRefused() throws {
+        let path = try Self.written("huge.h5ad", by: """
+            anndata.AnnData(X=sp.csr_matrix((5, 3), dtype=np.float32)).write_h5ad(sys.argv[1])
+            with h5py.File(sys.argv[1], "r+") as f:
+                attrs = dict(f["var/_index"].attrs)
+                del f["var/_index"]
+                d = f["var"].create_dataset("_index", shape=(2**31,), dtype=h5py.string_dtype(), chunks=(1024,))
+                for k, v in attrs.items(): d.attrs[k] = v
+            """)
+        let error = singleCellError { () throws(SingleCellError) in try SingleCellFile(path: path) }
+        #expect(error?.description.hasPrefix("\(path): var/_index claims 5 cells x 2147483648 genes; a batch of 64 dense rows would need 512.0 GiB") == true,
+                "\(String(describing: error))")
+    }
+
+    /// A small file claiming 10^14 cells of a dense X (chunks never written)
+    /// is refused before its cache is written: (cells + 1) · 8 bytes of index
+    /// alone exceed any directory's free space.
+    @Test func aCacheLargerThanTheFreeSpaceIsRefusedBeforeWriting() throws {
+        let path = try Self.written("cells.h5ad", by: """
+            anndata.AnnData(X=np.ones((5, 3), dtype=np.float32)).write_h5ad(sys.argv[1])
+            n = 10**14
+            with h5py.File(sys.argv[1], "r+") as f:
+                for name, shape, dtype, chunks in [("obs/_index", (n,), h5py.string_dtype(), (1024,)), ("X", (n, 3), np.float32, (1024, 3))]:
+                    attrs = dict(f[name].attrs)
+                    del f[name]
+                    d = f.create_dataset(name, shape=shape, dtype=dtype, chunks=chunks)
+                    for k, v in attrs.items(): d.attrs[k] = v
+            """)
+        let file = try SingleCellFile(path: path)
+        let cache = SingleCellCache.path(for: path, matrix: .x)
+        let error = singleCellError { () throws(SingleCellError) in try SingleCellCache.prepare(file, choice: .x, cache: cache) }
+        #expect(error?.description.hasPrefix("\(path): /X claims 100000000000000 cells x 3 genes; its sparse cache would need") == true,
+                "\(String(describing: error))")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: Files.parentDirectory(of: path)).filter { $0.contains(".csr") }.isEmpty)
+    }
+
+    /// Values the trainer refuses are blamed on the user's file, not on its cache.
+    @Test func nonFiniteValuesNameTheH5adNotItsCache() throws {
+        let path = try Self.written("nan.h5ad", by: """
+            x = np.ones((4, 3), dtype=np.float32); x[2, 1] = np.nan
+            anndata.AnnData(X=sp.csr_matrix(x)).write_h5ad(sys.argv[1])
+            """)
+        let result = Command.run(["train", "--data", path, "--epochs", "1", "--batch-size", "2", "--out", Files.parentDirectory(of: path) + "/run"])
+        #expect(result.status == 1)
+        #expect(result.error.contains("\(path): row 2 holds NaN or Inf"), "\(result.error)")
+        #expect(!result.error.contains(".csr"), "\(result.error)")
+    }
+
     @Test func trainOnAnH5adEndToEnd() throws {
         let path = try Self.copy("gzip.h5ad")
         let out = Files.parentDirectory(of: path) + "/run"
