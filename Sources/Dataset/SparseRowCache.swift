@@ -29,16 +29,7 @@ public enum SparseRowCache {
     /// `source` names the samples in messages (the user's file the cache was
     /// made from); the cache's own path when nil.
     public static func open(_ path: String, stamp: UInt64?, source: String? = nil) throws(DatasetError) -> SampleMatrix {
-        let file: MappedFile
-        do {
-            file = try MappedFile(path: path)
-        } catch {
-            throw .unreadable(path: path, reason: error.reason)
-        }
-        guard file.byteCount >= headerByteCount else { throw .sparseCache(path: path, reason: "shorter than its header") }
-        let header = file.bytes(in: 0..<headerByteCount)
-        guard Array(header[0..<8]) == magic else { throw .sparseCache(path: path, reason: "not a vae-dist sparse cache") }
-        let words = (0..<7).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        let (file, words) = try mappedHeader(path)
         guard stamp == nil || words[3] == stamp else { throw .sparseCache(path: path, reason: "made from another version of its source (stale)") }
         guard words[0] <= UInt64(Int32.max) * 1024, words[1] > 0, words[1] <= UInt64(Int32.max), words[2] <= UInt64(Int.max / 16) else {
             throw .sparseCache(path: path, reason: "its header's sizes are impossible")
@@ -56,11 +47,11 @@ public enum SparseRowCache {
                             element: .float32, source: source ?? path)
     }
 
-    /// The first stored value of the cache at `path` that is not a count (a
-    /// non-negative integer), in row order; nil when all are counts. Read
-    /// from the header, where the writer noted it, so a reused cache needs
-    /// no scan.
-    public static func firstNonCount(_ path: String) throws(DatasetError) -> NonCountValue? {
+    /// The cache at `path` mapped, with its header's seven little-endian
+    /// words (rows, columns, non-zeros, stamp, first non-count's row + 1,
+    /// its column and bits, checksum), after checking its length and magic:
+    /// what every reader of a cache's header checks first.
+    private static func mappedHeader(_ path: String) throws(DatasetError) -> (file: MappedFile, words: [UInt64]) {
         let file: MappedFile
         do {
             file = try MappedFile(path: path)
@@ -69,10 +60,20 @@ public enum SparseRowCache {
         }
         guard file.byteCount >= headerByteCount else { throw .sparseCache(path: path, reason: "shorter than its header") }
         let header = file.bytes(in: 0..<headerByteCount)
-        let words = (4..<6).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-        guard words[0] > 0 else { return nil }
-        return NonCountValue(row: Int(truncatingIfNeeded: words[0] - 1), column: Int(truncatingIfNeeded: words[1] >> 32),
-                             value: Float(bitPattern: UInt32(truncatingIfNeeded: words[1])))
+        guard Array(header[0..<8]) == magic else { throw .sparseCache(path: path, reason: "not a vae-dist sparse cache") }
+        let words = (0..<7).map { index in header[(8 + 8 * index)..<(16 + 8 * index)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+        return (file, words)
+    }
+
+    /// The first stored value of the cache at `path` that is not a count (a
+    /// non-negative integer), in row order; nil when all are counts. Read
+    /// from the header, where the writer noted it, so a reused cache needs
+    /// no scan.
+    public static func firstNonCount(_ path: String) throws(DatasetError) -> NonCountValue? {
+        let words = try mappedHeader(path).words
+        guard words[4] > 0 else { return nil }
+        return NonCountValue(row: Int(truncatingIfNeeded: words[4] - 1), column: Int(truncatingIfNeeded: words[5] >> 32),
+                             value: Float(bitPattern: UInt32(truncatingIfNeeded: words[5])))
     }
 
     /// The CRC-32 of everything after the header, read in 16 MiB pieces.
